@@ -1,0 +1,107 @@
+"""The console adapter: reads chat lines from a terminal or a pipe, prints the bot's answers.
+
+Everything typed counts as said in one group channel by one person (`--as`, `--channel`).
+Two console-only lines help try things out: `:as NAME` to speak as someone else (for
+waitlists and permissions) and `:quit`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from datetime import UTC, datetime
+from typing import TextIO
+
+from adapters.console.render import render_plain
+from bot.domain import ChannelKind, ChannelRef, IncomingMessage, Role, UserRef
+from bot.ports import MessageHandler
+from bot.replies import Reply
+
+PLATFORM = "console"
+NETWORK = "local"
+
+
+class ConsoleAdapter:
+    platform = PLATFORM
+    network = NETWORK
+
+    def __init__(
+        self,
+        *,
+        user: str,
+        channel: str,
+        admin: bool,
+        stdin: TextIO,
+        stdout: TextIO,
+        prompt: bool,
+    ) -> None:
+        self._admin_user = user if admin else None
+        self._user = user
+        self._channel = ChannelRef(PLATFORM, NETWORK, channel, ChannelKind.GROUP, channel)
+        self._stdin = stdin
+        self._stdout = stdout
+        self._prompt = prompt
+        self._on_message: MessageHandler | None = None
+        self._lines: asyncio.Queue[str | None] = asyncio.Queue()
+
+    async def start(self, on_message: MessageHandler) -> None:
+        self._on_message = on_message
+        loop = asyncio.get_running_loop()
+
+        def read() -> None:
+            # A daemon thread, not asyncio.to_thread: a blocked read must not keep the
+            # process alive after Ctrl-C.
+            while True:
+                text = input(self._prompt_text()) if self._prompt else self._stdin.readline()
+                if not self._prompt and text == "":
+                    break
+                loop.call_soon_threadsafe(self._lines.put_nowait, text.rstrip("\r\n"))
+            loop.call_soon_threadsafe(self._lines.put_nowait, None)
+
+        def guarded() -> None:
+            try:
+                read()
+            except (EOFError, KeyboardInterrupt, ValueError):
+                loop.call_soon_threadsafe(self._lines.put_nowait, None)
+
+        threading.Thread(target=guarded, name="console-input", daemon=True).start()
+
+    def _prompt_text(self) -> str:
+        return f"{self._user}@{self._channel.id}> "
+
+    async def serve(self) -> None:
+        """Answer every line until end of input or `:quit`."""
+        assert self._on_message is not None, "start() first"
+        while (text := await self._lines.get()) is not None:
+            if text.strip() in (":quit", ":q"):
+                break
+            if text.strip().startswith(":as "):
+                self._user = text.strip()[4:].strip() or self._user
+                self._write(f"(you are now {self._user})")
+                continue
+            if not text.strip():
+                continue
+            message = IncomingMessage(
+                sender=UserRef(PLATFORM, NETWORK, self._user, self._user),
+                channel=self._channel,
+                text=text,
+                sent_at=datetime.now(UTC),
+                addressed=True,
+                bot_name="gatherbot",
+            )
+            for reply in await self._on_message(message):
+                self._write(render_plain(reply))
+
+    async def stop(self) -> None:
+        self._on_message = None
+
+    async def send(self, target: UserRef | ChannelRef, reply: Reply) -> None:
+        label = f"to {target.display}" if isinstance(target, UserRef) else f"in {target.label}"
+        self._write(f"({label}) {render_plain(reply)}")
+
+    async def roles(self, user: UserRef, channel: ChannelRef) -> frozenset[Role]:
+        return frozenset({Role.CHANNEL_ADMIN}) if user.id == self._admin_user else frozenset()
+
+    def _write(self, text: str) -> None:
+        self._stdout.write(text + "\n")
+        self._stdout.flush()

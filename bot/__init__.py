@@ -1,0 +1,1 @@
+"""gatherbot core: events, RSVPs and the one command language. No network library here."""

@@ -1,0 +1,40 @@
+"""The one place that wires the bot together and takes it apart again, in reverse order."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
+
+from bot.config import BotSection
+from bot.core import Clock, Core, utc_now
+from bot.ports import Adapter, Outbox
+from storage import Database, redact_url
+
+log = logging.getLogger(__name__)
+
+
+@asynccontextmanager
+async def running_bot(
+    settings: BotSection,
+    adapters: Sequence[Adapter],
+    *,
+    database_url: str | None = None,
+    clock: Clock = utc_now,
+) -> AsyncIterator[Core]:
+    """Open the database (migrating it), build the core, start every adapter; on exit stop
+    the adapters first and close the database last."""
+    url = database_url or settings.database_url
+    async with AsyncExitStack() as stack:
+        database = Database(url)
+        stack.push_async_callback(database.dispose)
+        await database.upgrade()
+        log.info("database ready: %s", redact_url(url))
+        outbox = Outbox()
+        core = Core(database, settings, outbox, clock)
+        for adapter in adapters:
+            outbox.register(adapter)
+            await adapter.start(core.handle)
+            stack.push_async_callback(adapter.stop)
+            log.info("adapter started: %s:%s", adapter.platform, adapter.network)
+        yield core

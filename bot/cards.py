@@ -1,0 +1,144 @@
+"""How events and attendee lists read, in neutral spans every adapter can render."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.domain import Attendee, EventStatus, EventView, RsvpStatus
+from bot.language.durations import format_offsets
+from bot.replies import Line, Reply, ReplyKind, SpanLike, bold, cmd, line, link, reply_lines
+from bot.when import format_relative, format_span
+
+SEP = " · "
+
+
+def counts_text(event: EventView) -> str:
+    """`3/20 going · 2 waitlisted · 1 maybe`; seats count guests."""
+    seats = event.counts.seats
+    parts = [f"{seats}/{event.capacity} going" if event.capacity else f"{seats} going"]
+    if event.counts.waitlisted:
+        parts.append(f"{event.counts.waitlisted} waitlisted")
+    if event.counts.maybe:
+        parts.append(f"{event.counts.maybe} maybe")
+    return SEP.join(parts)
+
+
+def when_text(event: EventView) -> str:
+    return format_span(event.starts_at, event.ends_at, event.zone)
+
+
+def summary_line(event: EventView, now: datetime) -> Line:
+    """`#12 Developers Gathering · Fri 2026-12-05 18:00-20:00 CET (Europe/Warsaw) · Café Nero ·
+    0/20 going`."""
+    status = event.status(now)
+    parts: list[SpanLike] = []
+    if status is not EventStatus.SCHEDULED:
+        parts.append(f"[{status.value.upper()}] ")
+    parts += [bold(f"#{event.id} {event.title}"), SEP, when_text(event)]
+    if event.venue:
+        parts += [SEP, event.venue]
+    elif event.url:
+        parts += [SEP, link(event.url, event.url)]
+    parts += [SEP, counts_text(event)]
+    return line(*parts)
+
+
+def event_card(event: EventView, now: datetime, *, headline: str = "") -> Reply:
+    """The short card posted when an event is created or announced (adapters add buttons)."""
+    lines = [line(headline, *summary_line(event, now)) if headline else summary_line(event, now)]
+    if event.status(now) is EventStatus.SCHEDULED:
+        lines.append(
+            line("RSVP: ", cmd(f"rsvp {event.id}"), "  ·  details: ", cmd(f"event {event.id}"))
+        )
+    return Reply(tuple(lines), ReplyKind.EVENT_CARD, event)
+
+
+def event_details(event: EventView, now: datetime, default_reminders: tuple[str, ...]) -> Reply:
+    status = event.status(now)
+    lines: list[Line] = [line(bold(f"#{event.id} {event.title}"))]
+    if status is EventStatus.CANCELLED:
+        reason = f": {event.cancel_reason}" if event.cancel_reason else ""
+        lines.append(line(f"Cancelled{reason}"))
+    when = when_text(event)
+    relative = format_relative(event.starts_at, now)
+    lines.append(
+        line(
+            "When: ",
+            when,
+            f" ({relative})"
+            if status is EventStatus.SCHEDULED
+            else " (over)"
+            if status is EventStatus.PAST
+            else "",
+        )
+    )
+    if event.venue:
+        lines.append(line("Where: ", event.venue))
+    if event.url:
+        lines.append(line("Online: ", link(event.url, event.url)))
+    lines.append(line("Organizer: ", event.organizer.display))
+    limit = f" (limit {event.capacity})" if event.capacity else ""
+    lines.append(line("Attendance: ", counts_text(event), limit))
+    if event.reminders is None:
+        lines.append(
+            line(f"Reminders: {','.join(default_reminders) or 'none'} before (the default)")
+        )
+    else:
+        offsets = format_offsets(event.reminders)
+        lines.append(line(f"Reminders: {offsets} before" if event.reminders else "Reminders: none"))
+    if event.repeat:
+        lines.append(line(f"Repeats: {event.repeat}"))
+    if event.description:
+        lines.append(line(event.description))
+    if status is EventStatus.SCHEDULED:
+        lines.append(
+            line(
+                "RSVP: ",
+                cmd(f"rsvp {event.id} [yes|maybe|no] [+N] [note]"),
+                " · who's coming: ",
+                cmd(f"who {event.id}"),
+            )
+        )
+    return Reply(tuple(lines), ReplyKind.EVENT_CARD, event)
+
+
+def _person(attendee: Attendee) -> str:
+    guests = (
+        f" +{attendee.guests}"
+        if attendee.guests and attendee.status in (RsvpStatus.GOING, RsvpStatus.WAITLISTED)
+        else ""
+    )
+    note = f" ({attendee.note})" if attendee.note else ""
+    unverified = " [unverified]" if not attendee.person.verified else ""
+    return f"{attendee.person.display}{unverified}{guests}{note}"
+
+
+def who_reply(event: EventView, attendees: list[Attendee], now: datetime) -> Reply:
+    by_status: dict[RsvpStatus, list[Attendee]] = {status: [] for status in RsvpStatus}
+    for attendee in attendees:
+        by_status[attendee.status].append(attendee)
+    lines: list[Line] = [summary_line(event, now)]
+    going = by_status[RsvpStatus.GOING]
+    if going:
+        lines.append(
+            line(bold(f"Going ({event.counts.seats}): "), ", ".join(_person(a) for a in going))
+        )
+    else:
+        lines.append(line("Nobody is going yet. Be the first: ", cmd(f"rsvp {event.id}")))
+    waiting = by_status[RsvpStatus.WAITLISTED]
+    if waiting:
+        lines.append(
+            line(
+                bold(f"Waitlist ({len(waiting)}): "),
+                ", ".join(f"{a.position}. {_person(a)}" for a in waiting),
+            )
+        )
+    maybe = by_status[RsvpStatus.MAYBE]
+    if maybe:
+        lines.append(line(bold(f"Maybe ({len(maybe)}): "), ", ".join(_person(a) for a in maybe)))
+    not_going = by_status[RsvpStatus.NOT_GOING]
+    if not_going:
+        lines.append(
+            line(f"Can't make it ({len(not_going)}): ", ", ".join(_person(a) for a in not_going))
+        )
+    return reply_lines(lines)

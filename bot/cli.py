@@ -1,0 +1,209 @@
+"""`gatherbot`: run the bot, chat with it in a terminal, migrate the database, check a config."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import getpass
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.app import running_bot
+from bot.config import Config, ConfigError, load_config
+from bot.ports import Adapter
+from storage import Database, redact_url
+
+log = logging.getLogger("gatherbot")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=getattr(logging, args.log_level.upper()),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(f"gatherbot: bad config:\n{exc}", file=sys.stderr)
+        return 2
+    try:
+        return int(asyncio.run(args.action(args, config)))
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gatherbot",
+        description="Announce and coordinate gatherings across Telegram and IRC.",
+    )
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    def command(name: str, help_text: str, log_level: str = "info") -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument(
+            "--log-level", default=log_level, choices=["debug", "info", "warning", "error"]
+        )
+        return p
+
+    run = command("run", "start every configured network adapter and the scheduler")
+    run.add_argument("--config", type=Path, required=True, metavar="FILE")
+    run.set_defaults(action=_run)
+
+    console = command(
+        "console", "chat with the full bot in this terminal (or from a pipe)", log_level="warning"
+    )
+    console.add_argument(
+        "--as",
+        dest="user",
+        default=_login_name(),
+        metavar="NAME",
+        help="who you are in the chat (default: your login name)",
+    )
+    console.add_argument(
+        "--channel",
+        default="#console",
+        metavar="NAME",
+        help="the channel you are in (default: #console)",
+    )
+    console.add_argument(
+        "--admin",
+        action="store_true",
+        help="be an admin of the channel, to try edit, cancel and tz",
+    )
+    console.add_argument(
+        "--database",
+        metavar="URL",
+        help="database URL (default: the config's, or sqlite gatherbot.db in this folder)",
+    )
+    console.add_argument("--config", type=Path, metavar="FILE")
+    console.set_defaults(action=_console)
+
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(required=True, metavar="ACTION")
+    upgrade = db_sub.add_parser("upgrade", help="apply every pending migration")
+    upgrade.add_argument(
+        "--log-level", default="info", choices=["debug", "info", "warning", "error"]
+    )
+    upgrade.add_argument("--database", metavar="URL")
+    upgrade.add_argument("--config", type=Path, metavar="FILE")
+    upgrade.set_defaults(action=_db_upgrade)
+
+    check = command(
+        "check-config", "check a config file and say what it configures", log_level="warning"
+    )
+    check.add_argument("config", type=Path, metavar="FILE")
+    check.set_defaults(action=_check_config)
+    return parser
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "you"
+
+
+async def _run(args: argparse.Namespace, config: Config) -> int:
+    adapters = _network_adapters(config)
+    if not adapters:
+        print(
+            "gatherbot run: no network adapter to start. This version has none for "
+            "[telegram] or [[irc]] yet; use `gatherbot console` to chat with the bot.",
+            file=sys.stderr,
+        )
+        return 2
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with running_bot(config.bot, adapters):
+        log.info("gatherbot is running; stop with Ctrl-C or SIGTERM")
+        await stop.wait()
+    log.info("gatherbot stopped")
+    return 0
+
+
+def _network_adapters(config: Config) -> list[Adapter]:
+    """The adapters for the configured networks. Telegram and IRC arrive with their own
+    issues; until then a configured section is reported, not silently ignored."""
+    if config.telegram is not None:
+        log.warning("[telegram] is configured, but this version has no Telegram adapter yet")
+    for network in config.irc:
+        log.warning(
+            "[[irc]] %s is configured, but this version has no IRC adapter yet", network.name
+        )
+    return []
+
+
+async def _console(args: argparse.Namespace, config: Config) -> int:
+    from adapters.console import ConsoleAdapter
+
+    interactive = sys.stdin.isatty()
+    console = ConsoleAdapter(
+        user=args.user,
+        channel=args.channel,
+        admin=args.admin,
+        stdin=sys.stdin,
+        stdout=sys.stdout,
+        prompt=interactive,
+    )
+    url = args.database or config.bot.database_url
+    if interactive:
+        print(
+            f"gatherbot console: you are {args.user} in {args.channel}"
+            f"{' (admin)' if args.admin else ''}; database {redact_url(url)}.\n"
+            "Type !help to see the commands, :as NAME to speak as someone else, "
+            "Ctrl-D to leave.",
+            file=sys.stderr,
+        )
+    async with running_bot(config.bot, [console], database_url=url):
+        await console.serve()
+    return 0
+
+
+async def _db_upgrade(args: argparse.Namespace, config: Config) -> int:
+    url = args.database or config.bot.database_url
+    database = Database(url)
+    try:
+        await database.upgrade()
+    finally:
+        await database.dispose()
+    print(f"database is up to date: {redact_url(url)}")
+    return 0
+
+
+async def _check_config(args: argparse.Namespace, config: Config) -> int:
+    bot = config.bot
+    print(f"{args.config}: OK")
+    print(f"  time zone: {bot.timezone}; reminders: {', '.join(bot.reminders) or 'none'}")
+    print(f"  database: {redact_url(bot.database_url)}")
+    print(f"  admins: {len(bot.admins)}")
+    if config.telegram is not None:
+        print(
+            f"  telegram: network {config.telegram.network} via {config.telegram.api_base_url}"
+            " (token set)"
+        )
+    for network in config.irc:
+        auth = "SASL" if network.sasl_username else "no login"
+        tls = "TLS" if network.tls else "plain text"
+        print(
+            f"  irc {network.name}: {network.nick} at {network.host}:{network.port} ({tls}, "
+            f"{auth}), channels {', '.join(network.channels) or 'none'}"
+        )
+    return 0
+
+
+def _entry() -> None:  # pragma: no cover - `python -m bot.cli`
+    with contextlib.suppress(BrokenPipeError):
+        sys.exit(main())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    _entry()

@@ -1,0 +1,230 @@
+"""The registry of commands: the single source for parsing, dispatch, `help` and the
+command menus adapters publish (Telegram's setMyCommands)."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from bot import handlers
+from bot.context import Context
+from bot.errors import UserError
+from bot.language import arguments as a
+from bot.language.invocation import Invocation, split_invocation
+from bot.replies import Line, Reply, bold, cmd, line, reply
+
+MAX_INPUT = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class CommandSpec:
+    name: str
+    usage: str  # arguments, after the name
+    summary: str  # one line, shown in the command list and menus
+    examples: tuple[str, ...]
+    parse: Callable[[str], Any]
+    handler: Callable[[Context, Any], Awaitable[list[Reply]]]
+    aliases: tuple[str, ...] = ()
+    access: str = "anyone"
+    details: str = ""
+
+    @property
+    def usage_line(self) -> str:
+        return f"{self.name} {self.usage}".strip()
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedCommand:
+    spec: CommandSpec
+    args: Any
+    invocation: Invocation
+
+
+async def _help(ctx: Context, args: a.HelpArgs) -> list[Reply]:
+    if args.topic is None:
+        lines: list[Line] = [line(bold("gatherbot: one event, many networks, one list."))]
+        lines += [line(cmd(spec.usage_line), f" — {spec.summary}") for spec in COMMANDS]
+        lines.append(line("More on one command: ", cmd("help rsvp")))
+        return [reply(*lines)]
+    spec = find(args.topic)
+    if spec is None:
+        raise UserError(
+            f"There is no command '{args.topic[:30]}'.", *_suggestion(args.topic), command="help"
+        )
+    return [reply(*help_lines(spec))]
+
+
+def help_lines(spec: CommandSpec) -> list[Line]:
+    lines = [line(cmd(spec.usage_line), f" — {spec.summary}")]
+    if spec.details:
+        lines.append(line(spec.details))
+    for example in spec.examples:
+        lines.append(line("Example: ", cmd(example)))
+    if spec.aliases:
+        lines.append(line("Also: ", *_joined([cmd(alias) for alias in spec.aliases])))
+    if spec.access != "anyone":
+        lines.append(line(f"Who: {spec.access}."))
+    return lines
+
+
+def _joined(spans: list[Any]) -> list[Any]:
+    out: list[Any] = []
+    for index, span in enumerate(spans):
+        out += [", ", span] if index else [span]
+    return out
+
+
+COMMANDS: tuple[CommandSpec, ...] = (
+    CommandSpec(
+        "newevent",
+        "TITLE | WHEN [| WHERE] [| key=value ...]",
+        "create an event",
+        (
+            "newevent Developers Gathering | next friday 18:00-20:00 | Café Nero | limit=20",
+            "newevent Online meetup | 2026-12-05 19:00 Europe/Warsaw | https://meet.example/dev",
+            "newevent Coffee | tomorrow 7pm | Café Nero | remind=1d,2h repeat=weekly",
+        ),
+        a.parse_newevent,
+        handlers.newevent,
+        access="anyone with a verified identity (they become the organizer)",
+        details=(
+            "WHEN: 2026-12-05 18:00, a range 18:00-20:00, next friday 18:00, tomorrow 7pm, "
+            "in 2 hours; in this channel's zone unless one is written after it or as tz=. "
+            "Options: limit=N, ends=20:00, remind=1d,2h, url=..., tz=Europe/Warsaw, "
+            "repeat=weekly|monthly|every 2 weeks|FREQ=..., description=..."
+        ),
+    ),
+    CommandSpec(
+        "events",
+        "",
+        "upcoming events in this channel, soonest first",
+        ("events",),
+        a.parse_no_args,
+        handlers.events,
+        aliases=("list",),
+    ),
+    CommandSpec(
+        "event",
+        "ID",
+        "details and counts of one event",
+        ("event 12",),
+        a.parse_event_only("event"),
+        handlers.event,
+        aliases=("info",),
+    ),
+    CommandSpec(
+        "rsvp",
+        "ID [yes|maybe|no] [+N] [note]",
+        "answer for an event (default: yes)",
+        ("rsvp 12", "rsvp 12 +1 bringing a friend", "rsvp 12 maybe", "rsvp 12 no"),
+        a.parse_rsvp,
+        handlers.rsvp,
+        details=(
+            "+N brings N guests, who take seats too. When the event is full you join the "
+            "waitlist and move up automatically when a seat frees."
+        ),
+    ),
+    CommandSpec(
+        "unrsvp",
+        "ID",
+        "you're not going after all (same as rsvp ID no)",
+        ("unrsvp 12",),
+        a.parse_unrsvp,
+        handlers.unrsvp,
+    ),
+    CommandSpec(
+        "who",
+        "ID",
+        "who is going, the waitlist in order, and maybes",
+        ("who 12",),
+        a.parse_event_only("who"),
+        handlers.who,
+    ),
+    CommandSpec(
+        "edit",
+        "ID key=value ...",
+        "change an event",
+        ("edit 12 limit=30", "edit 12 when=2026-12-05 19:00-21:00 where=Café Nero, upstairs"),
+        a.parse_edit,
+        handlers.edit,
+        access="the organizer or an admin",
+        details=(
+            "Keys: title, when, ends, where, url, description, limit (or limit=none), "
+            "tz, remind, repeat. Raising the limit moves people up from the waitlist."
+        ),
+    ),
+    CommandSpec(
+        "cancel",
+        "ID [reason]",
+        "cancel an event and tell everyone who answered",
+        ("cancel 12 the venue is closed",),
+        a.parse_cancel,
+        handlers.cancel,
+        access="the organizer or an admin",
+    ),
+    CommandSpec(
+        "tz",
+        "[ZONE]",
+        "show or set this channel's time zone",
+        ("tz Europe/Warsaw", "tz"),
+        a.parse_zone_args,
+        handlers.tz,
+        access="anyone to show; an admin of the channel to set",
+    ),
+    CommandSpec(
+        "help",
+        "[COMMAND]",
+        "this list, or how one command works",
+        ("help", "help rsvp"),
+        a.parse_help,
+        _help,
+    ),
+)
+
+_BY_NAME: dict[str, CommandSpec] = {
+    name: spec for spec in COMMANDS for name in (spec.name, *spec.aliases)
+}
+
+
+def find(name: str) -> CommandSpec | None:
+    return _BY_NAME.get(name.lower())
+
+
+def close_command(name: str) -> str | None:
+    match = difflib.get_close_matches(name.lower(), list(_BY_NAME), n=1, cutoff=0.7)
+    return match[0] if match else None
+
+
+def _suggestion(name: str) -> list[Any]:
+    close = close_command(name)
+    if close:
+        return [" Did you mean ", cmd(close), "? All commands: ", cmd("help")]
+    return [" All commands: ", cmd("help")]
+
+
+class UnknownCommand(UserError):
+    def __init__(self, invocation: Invocation) -> None:
+        super().__init__(f"Unknown command '{invocation.name}'.", *_suggestion(invocation.name))
+        self.invocation = invocation
+        self.suggestion = close_command(invocation.name)
+
+
+def parse_command(text: str, bot_name: str = "") -> ParsedCommand | None:
+    """The command in ``text`` with typed arguments; None for ordinary chat.
+
+    Raises UnknownCommand for a command-like line with an unknown name, and UserError (with
+    the command's name for its usage) for bad arguments or overlong input.
+    """
+    invocation = split_invocation(text, bot_name)
+    if invocation is None:
+        return None
+    spec = find(invocation.name)
+    if spec is None:
+        raise UnknownCommand(invocation)
+    if len(text) > MAX_INPUT:
+        raise UserError(
+            f"That is too long ({len(text)} characters; at most {MAX_INPUT}).", command=spec.name
+        )
+    return ParsedCommand(spec, spec.parse(invocation.rest), invocation)

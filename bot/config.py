@@ -1,0 +1,189 @@
+"""The TOML config file: every key is documented in config.example.toml.
+
+A bad file is refused with a message naming the key and the problem. Secrets are pydantic
+``SecretStr``: they print as ``**********`` and never appear in an error.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from bot.errors import UserError
+from bot.language.durations import parse_offsets
+from bot.when import parse_zone
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///gatherbot.db"
+TELEGRAM_TOKEN_ENV = "GATHERBOT_TELEGRAM_TOKEN"
+_ADMIN = re.compile(r"[a-z]+:[^:\s]+:[^\s]+")
+
+
+class ConfigError(Exception):
+    """The config cannot be used; the message says which key and why."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BotSection(_Section):
+    timezone: str = "UTC"
+    database_url: str = DEFAULT_DATABASE_URL
+    admins: tuple[str, ...] = ()
+    reminders: tuple[str, ...] = ("1d", "1h")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            return parse_zone(value).key
+        except UserError as exc:
+            raise ValueError(str(exc)) from None
+
+    @field_validator("admins")
+    @classmethod
+    def _admin_form(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for admin in value:
+            if not _ADMIN.fullmatch(admin):
+                raise ValueError(
+                    f"'{admin}' is not platform:network:id (e.g. telegram:telegram:123456789, "
+                    "irc:libera:alice, console:local:alice)"
+                )
+        return value
+
+    @field_validator("reminders")
+    @classmethod
+    def _offsets(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        try:
+            parse_offsets(",".join(value) or "none")
+        except UserError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+    @property
+    def reminder_offsets(self) -> tuple[timedelta, ...]:
+        return parse_offsets(",".join(self.reminders) or "none")
+
+
+class TelegramSection(_Section):
+    token: SecretStr | None = None
+    api_base_url: str = "https://api.telegram.org"
+    # Names the network in identities (`telegram:<network>:<user id>`); one per bot.
+    network: str = "telegram"
+
+
+class IrcSection(_Section):
+    name: str = Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")
+    host: str
+    port: int = Field(default=6697, ge=1, le=65535)
+    tls: bool = True
+    nick: str = Field(pattern=r"^[A-Za-z\[\]\\`_^{|}][A-Za-z0-9\[\]\\`_^{|}-]{0,29}$")
+    channels: tuple[str, ...] = ()
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+
+    @field_validator("channels")
+    @classmethod
+    def _channel_names(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for channel in value:
+            if not re.fullmatch(r"[#&][^\s,\x07]{1,49}", channel):
+                raise ValueError(f"'{channel}' is not a channel name like #gatherings")
+        return value
+
+
+class Config(_Section):
+    bot: BotSection = BotSection()
+    telegram: TelegramSection | None = None
+    irc: tuple[IrcSection, ...] = ()
+
+    @model_validator(mode="after")
+    def _unique_irc_names(self) -> Config:
+        names = [network.name.lower() for network in self.irc]
+        if len(names) != len(set(names)):
+            raise ValueError("two [[irc]] entries share a name; each needs its own")
+        return self
+
+
+def irc_password_env(name: str) -> str:
+    return f"GATHERBOT_IRC_{re.sub(r'[^A-Z0-9]', '_', name.upper())}_PASSWORD"
+
+
+def load_config(path: Path | None, environ: dict[str, str] | None = None) -> Config:
+    """Read and check the config file; no file means every default (console use)."""
+    env = dict(os.environ if environ is None else environ)
+    data: dict[str, Any] = {}
+    label = str(path) if path is not None else "defaults"
+    if path is not None:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"{label}: no such file") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{label}: cannot read it ({exc.__class__.__name__})") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{label}: not valid TOML: {exc}") from None
+    _secrets_from_environment(data, env)
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(label, exc)) from None
+    if config.telegram is not None and config.telegram.token is None:
+        raise ConfigError(
+            f"{label}: [telegram] token: missing; set it in the file or in {TELEGRAM_TOKEN_ENV}"
+        )
+    return config
+
+
+def _secrets_from_environment(data: dict[str, Any], env: dict[str, str]) -> None:
+    telegram = data.get("telegram")
+    if isinstance(telegram, dict) and env.get(TELEGRAM_TOKEN_ENV):
+        telegram["token"] = env[TELEGRAM_TOKEN_ENV]
+    networks = data.get("irc")
+    if isinstance(networks, list):
+        for network in networks:
+            if isinstance(network, dict) and isinstance(network.get("name"), str):
+                password = env.get(irc_password_env(network["name"]))
+                if password:
+                    network["sasl_password"] = password
+
+
+def _describe(label: str, error: ValidationError) -> str:
+    """One line per problem, naming the key; never the value (it may be a secret)."""
+    lines = []
+    for problem in error.errors(include_input=False, include_url=False):
+        lines.append(f"{label}: {_key(problem['loc'])}: {_message(problem)}")
+    return "\n".join(lines)
+
+
+def _key(loc: tuple[int | str, ...]) -> str:
+    if not loc:
+        return "(top level)"
+    section, *rest = loc
+    if section == "irc" and rest and isinstance(rest[0], int):
+        where = f"[[irc]] #{int(rest.pop(0)) + 1}"
+    else:
+        where = f"[{section}]"
+    return f"{where} {'.'.join(str(part) for part in rest)}".strip()
+
+
+def _message(problem: Any) -> str:
+    kind, message = problem["type"], problem["msg"]
+    if kind == "extra_forbidden":
+        return "unknown key (see config.example.toml for the keys there are)"
+    if kind == "missing":
+        return "missing (required)"
+    return str(message).removeprefix("Value error, ")

@@ -1,0 +1,35 @@
+"""What a command handler gets: the message, the clock reading, the database and a place to
+put notices for other people."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.config import BotSection
+from bot.domain import IncomingMessage, Role
+from bot.ports import Outbox
+from bot.replies import Notice
+from storage import Database
+
+
+@dataclass(slots=True)
+class Context:
+    message: IncomingMessage
+    now: datetime
+    database: Database
+    settings: BotSection
+    outbox: Outbox
+    # Sent by the core once the handler has committed: nobody hears of a change that
+    # was rolled back.
+    notices: list[Notice] = field(default_factory=list)
+    _roles: frozenset[Role] | None = None
+
+    async def roles(self) -> frozenset[Role]:
+        """The sender's roles here; asks the adapter only when a command needs them."""
+        if self._roles is None:
+            sender = self.message.sender
+            platform_roles = await self.outbox.roles(sender, self.message.channel)
+            config_admin = {Role.ADMIN} if sender.key in self.settings.admins else set()
+            self._roles = frozenset(platform_roles) | config_admin
+        return self._roles

@@ -1,0 +1,126 @@
+"""The core: one entry point for every message from every network."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from bot.commands import UnknownCommand, find, parse_command
+from bot.config import BotSection
+from bot.context import Context
+from bot.domain import ChannelKind, IncomingMessage
+from bot.errors import UserError
+from bot.language.invocation import preferred_prefix
+from bot.ports import Outbox
+from bot.replies import Notice, Reply, ReplyKind, Span, Style, cmd, line
+from storage import Database
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Core:
+    """Parses a message, runs its command in a unit of work, and returns neutral replies for
+    the adapter to send back; notices for other people go out through the outbox."""
+
+    def __init__(
+        self, database: Database, settings: BotSection, outbox: Outbox, clock: Clock = utc_now
+    ) -> None:
+        self.database = database
+        self.settings = settings
+        self.outbox = outbox
+        self._clock = clock
+
+    async def handle(self, message: IncomingMessage) -> list[Reply]:
+        prefix = preferred_prefix(message.channel.platform)
+        try:
+            parsed = parse_command(message.text, message.bot_name)
+        except UnknownCommand as exc:
+            answer = (
+                message.addressed
+                or exc.invocation.named_bot
+                or message.channel.kind is ChannelKind.DIRECT
+            )
+            # In a shared group other bots' commands are none of our business, unless it
+            # looks like a typo of ours.
+            if not answer and exc.suggestion is None:
+                return []
+            return [_finish(_error(exc), prefix)]
+        except UserError as exc:
+            return [_finish(_error(exc), prefix)]
+        if parsed is None:
+            if message.addressed:
+                return [
+                    _finish(Reply((line("I answer commands: try ", cmd("help"), "."),)), prefix)
+                ]
+            return []
+        context = Context(message, self._clock(), self.database, self.settings, self.outbox)
+        name = parsed.spec.name
+        try:
+            replies = await parsed.spec.handler(context, parsed.args)
+            outcome = "ok"
+        except UserError as exc:
+            replies, outcome = [_error(exc)], "refused"
+        except Exception:
+            log.exception(
+                "command %s failed on %s:%s in %s",
+                name,
+                message.channel.platform,
+                message.channel.network,
+                message.channel.id,
+            )
+            replies, outcome = [_failure()], "failed"
+        log.info(
+            "command %s on %s:%s in %s: %s",
+            name,
+            message.channel.platform,
+            message.channel.network,
+            message.channel.id,
+            outcome,
+        )
+        for notice in context.notices:
+            await self.outbox.send(
+                Notice(
+                    notice.target, _finish(notice.reply, preferred_prefix(notice.target.platform))
+                )
+            )
+        return [_finish(r, prefix) for r in replies]
+
+
+def _error(exc: UserError) -> Reply:
+    lines = [exc.line]
+    spec = find(exc.command) if exc.command else None
+    if spec is not None:
+        lines.append(line("Usage: ", cmd(spec.usage_line), " · e.g. ", cmd(spec.examples[0])))
+    return Reply(tuple(lines), ReplyKind.ERROR)
+
+
+def _failure() -> Reply:
+    return Reply(
+        (
+            line(
+                "Sorry, something went wrong on my side and nothing was changed. "
+                "Please try again in a moment."
+            ),
+        ),
+        ReplyKind.ERROR,
+    )
+
+
+def _finish(reply: Reply, prefix: str) -> Reply:
+    """Give COMMAND spans the network's prefix: adapters only ever see plain CODE."""
+    lines = tuple(
+        tuple(
+            Span(prefix + span.text, Style.CODE) if span.style is Style.COMMAND else span
+            for span in spans
+        )
+        for spans in reply.lines
+    )
+    return replace(reply, lines=lines)

@@ -1,0 +1,145 @@
+"""Neutral types shared by the core, the storage layer and every adapter.
+
+Nothing here knows about a network: an adapter turns its updates into these types and
+renders replies built from them.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+
+class EventStatus(enum.StrEnum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+    # Never stored: an event is past once its end (or start) has gone by, see EventView.status.
+    PAST = "past"
+
+
+class RsvpStatus(enum.StrEnum):
+    GOING = "going"
+    MAYBE = "maybe"
+    NOT_GOING = "not_going"
+    WAITLISTED = "waitlisted"
+
+
+class ChannelKind(enum.StrEnum):
+    GROUP = "group"
+    DIRECT = "direct"
+
+
+class Role(enum.StrEnum):
+    """What a person may be, seen from one channel."""
+
+    # Listed in the config's [bot] admins: may manage everything everywhere.
+    ADMIN = "admin"
+    # Reported by the adapter: Telegram chat admin, IRC channel operator, console --admin.
+    CHANNEL_ADMIN = "channel_admin"
+
+
+@dataclass(frozen=True, slots=True)
+class UserRef:
+    """A person on one network.
+
+    ``id`` is stable on that network (a Telegram user id, an IRC services account): never a
+    bare nick or display name, which anyone can take.
+    """
+
+    platform: str
+    network: str
+    id: str
+    display: str
+    # False for identities a network cannot vouch for (an IRC user without an account).
+    verified: bool = True
+
+    @property
+    def key(self) -> str:
+        """The ``platform:network:id`` form used in the config's admin list."""
+        return f"{self.platform}:{self.network}:{self.id}"
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelRef:
+    platform: str
+    network: str
+    id: str
+    kind: ChannelKind = ChannelKind.GROUP
+    title: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.title or self.id
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingMessage:
+    sender: UserRef
+    channel: ChannelRef
+    text: str
+    sent_at: datetime
+    message_id: str = ""
+    # True when the message was meant for the bot whatever its form: a private chat, a
+    # mention, or a console line. Decides whether unknown commands get an answer.
+    addressed: bool = False
+    # The bot's own name on that network, so `/cmd@BotName` and `botnick: cmd` are recognised.
+    bot_name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    going: int = 0  # people with status going
+    seats: int = 0  # going people plus their guests: what capacity is measured against
+    waitlisted: int = 0
+    maybe: int = 0
+    not_going: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class EventView:
+    """A read-only picture of an event, the way replies and adapters see it."""
+
+    id: int
+    title: str
+    starts_at: datetime  # aware, UTC
+    ends_at: datetime | None  # aware, UTC
+    timezone: str
+    venue: str
+    url: str
+    description: str
+    capacity: int | None
+    stored_status: EventStatus
+    organizer: UserRef
+    counts: Counts = field(default_factory=Counts)
+    reminders: tuple[timedelta, ...] | None = None
+    repeat: str = ""
+    cancel_reason: str = ""
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def status(self, now: datetime) -> EventStatus:
+        if self.stored_status is EventStatus.CANCELLED:
+            return EventStatus.CANCELLED
+        if (self.ends_at or self.starts_at) <= now:
+            return EventStatus.PAST
+        return EventStatus.SCHEDULED
+
+    @property
+    def seats_left(self) -> int | None:
+        if self.capacity is None:
+            return None
+        return max(self.capacity - self.counts.seats, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Attendee:
+    person: UserRef
+    status: RsvpStatus
+    guests: int
+    note: str
+    # Position on the waitlist, 1 for the head; 0 for anyone not waitlisted.
+    position: int = 0

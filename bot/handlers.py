@@ -1,0 +1,265 @@
+"""One function per command: check who asks, call the service, say what happened."""
+
+from __future__ import annotations
+
+from bot.cards import event_card, event_details, summary_line, who_reply
+from bot.context import Context
+from bot.domain import ChannelKind, EventView, RsvpStatus, UserRef
+from bot.errors import UserError
+from bot.language.arguments import (
+    CancelArgs,
+    EditArgs,
+    EventIdArgs,
+    NewEventArgs,
+    NoArgs,
+    RsvpArgs,
+    ZoneArgs,
+)
+from bot.permissions import can_configure_channel, can_create_event, can_manage_event
+from bot.replies import Notice, Reply, ReplyKind, bold, cmd, line, reply
+from bot.services.events import cancel_event, channel_zone, create_event, edit_event
+from bot.services.rsvp import RsvpOutcome, missing_event, open_event, set_rsvp
+from bot.when import format_instant, zone_label
+from storage import UnitOfWork
+from storage.models import EventRow
+from storage.repositories import event_view, person_ref
+
+EVENTS_SHOWN = 10
+
+
+def _require_verified_creator(ctx: Context) -> None:
+    if not can_create_event(ctx.message.sender):
+        raise UserError(
+            "Only people logged in to their network's services can organise "
+            "events (your identity cannot be verified)."
+        )
+
+
+async def newevent(ctx: Context, args: NewEventArgs) -> list[Reply]:
+    _require_verified_creator(ctx)
+    async with ctx.database.unit_of_work() as uow:
+        event = await create_event(
+            uow,
+            organizer=ctx.message.sender,
+            channel=ctx.message.channel,
+            title=args.title,
+            when_text=args.when,
+            fields=args.fields,
+            default_zone=ctx.settings.timezone,
+            now=ctx.now,
+        )
+    return [event_card(event, ctx.now, headline="Created ")]
+
+
+async def events(ctx: Context, _args: NoArgs) -> list[Reply]:
+    async with ctx.database.unit_of_work() as uow:
+        channel = await uow.channels.upsert(ctx.message.channel, ctx.now)
+        rows, total = await uow.events.upcoming_in_channel(channel.id, ctx.now, EVENTS_SHOWN)
+        counts = await uow.events.counts([row.id for row in rows])
+        await uow.commit()
+    if not rows:
+        return [
+            reply(
+                line(
+                    "No upcoming events here. Create one: ",
+                    cmd("newevent Coffee | tomorrow 18:00 | Café Nero"),
+                )
+            )
+        ]
+    lines = [line(bold(f"Upcoming events ({total}):"))]
+    lines += [summary_line(event_view(row, counts[row.id]), ctx.now) for row in rows]
+    if total > len(rows):
+        lines.append(line(f"… and {total - len(rows)} more."))
+    return [reply(*lines)]
+
+
+async def event(ctx: Context, args: EventIdArgs) -> list[Reply]:
+    async with ctx.database.unit_of_work() as uow:
+        row = await uow.events.get(args.event_id)
+        if row is None:
+            raise missing_event(args.event_id, "event")
+        view = await uow.events.view(row)
+    return [event_details(view, ctx.now, ctx.settings.reminders)]
+
+
+async def who(ctx: Context, args: EventIdArgs) -> list[Reply]:
+    async with ctx.database.unit_of_work() as uow:
+        row = await uow.events.get(args.event_id)
+        if row is None:
+            raise missing_event(args.event_id, "who")
+        view = await uow.events.view(row)
+        attendees = await uow.rsvps.attendees(row.id)
+    return [who_reply(view, attendees, ctx.now)]
+
+
+async def rsvp(ctx: Context, args: RsvpArgs) -> list[Reply]:
+    return await _rsvp(ctx, args, "rsvp")
+
+
+async def unrsvp(ctx: Context, args: RsvpArgs) -> list[Reply]:
+    return await _rsvp(ctx, args, "unrsvp")
+
+
+async def _rsvp(ctx: Context, args: RsvpArgs, command: str) -> list[Reply]:
+    async with ctx.database.unit_of_work() as uow:
+        outcome = await set_rsvp(
+            uow,
+            event_id=args.event_id,
+            person=ctx.message.sender,
+            status=args.status,
+            guests=args.guests,
+            note=args.note,
+            now=ctx.now,
+            command=command,
+        )
+    _tell_promoted(ctx, outcome.promoted, outcome.event)
+    return [_rsvp_reply(ctx.message.sender, outcome, ctx)]
+
+
+def _rsvp_reply(person: UserRef, outcome: RsvpOutcome, ctx: Context) -> Reply:
+    event = outcome.event
+    name = f"#{event.id} {event.title}"
+    guests = f" with +{outcome.guests}" if outcome.guests else ""
+    if outcome.status is RsvpStatus.GOING:
+        said = f"you're going to {name}{guests}."
+    elif outcome.status is RsvpStatus.WAITLISTED:
+        said = (
+            f"{name} is full, so you're on the waitlist at position {outcome.position}"
+            f"{guests}. You'll move up automatically when a seat frees."
+        )
+    elif outcome.status is RsvpStatus.MAYBE:
+        said = f"you're a maybe for {name}."
+    else:
+        said = f"you're not going to {name}."
+    lines = [line(f"{person.display}: {said}")]
+    if outcome.refused_guests is not None:
+        left = event.seats_left or 0
+        lines.append(
+            line(
+                f"Not enough seats for +{outcome.refused_guests} ({left} free): "
+                f"you keep your seat with +{outcome.guests}."
+            )
+        )
+    if outcome.promoted:
+        names = ", ".join(p.display for p in outcome.promoted)
+        lines.append(line(f"Off the waitlist and now going: {names}."))
+    summary = summary_line(event, ctx.now)
+    return Reply((*tuple(lines), summary), ReplyKind.TEXT, event)
+
+
+def _tell_promoted(ctx: Context, promoted: list[UserRef], event: EventView) -> None:
+    for person in promoted:
+        ctx.notices.append(
+            Notice(
+                person,
+                reply(
+                    line(
+                        f"Good news, {person.display}: a seat opened up and you're now going to "
+                        f"#{event.id} {event.title}."
+                    ),
+                    summary_line(event, ctx.now),
+                    kind=ReplyKind.NOTICE,
+                ),
+            )
+        )
+
+
+async def edit(ctx: Context, args: EditArgs) -> list[Reply]:
+    async with ctx.database.unit_of_work() as uow:
+        row = await open_event(uow, args.event_id, ctx.now, "edit")
+        await _require_manager(ctx, uow, row, "edit")
+        outcome = await edit_event(uow, row, args.fields, ctx.now, ctx.message.sender)
+    name = f"#{outcome.event.id} {outcome.event.title}"
+    _tell_promoted(ctx, outcome.promoted, outcome.event)
+    for person in outcome.attendees_to_tell:
+        ctx.notices.append(
+            Notice(
+                person,
+                reply(
+                    line(f"{name} has changed: ", "; ".join(outcome.changes)),
+                    summary_line(outcome.event, ctx.now),
+                    kind=ReplyKind.NOTICE,
+                ),
+            )
+        )
+    lines = [line(f"Updated {name}: ", "; ".join(outcome.changes), ".")]
+    if outcome.promoted:
+        names = ", ".join(p.display for p in outcome.promoted)
+        lines.append(line(f"Off the waitlist and now going: {names}."))
+    return [reply(*lines), event_card(outcome.event, ctx.now)]
+
+
+async def cancel(ctx: Context, args: CancelArgs) -> list[Reply]:
+    async with ctx.database.unit_of_work() as uow:
+        row = await open_event(uow, args.event_id, ctx.now, "cancel")
+        await _require_manager(ctx, uow, row, "cancel")
+        outcome = await cancel_event(uow, row, args.reason, ctx.now, ctx.message.sender)
+    view = outcome.event
+    when = format_instant(view.starts_at, view.zone)
+    because = f" Reason: {args.reason}" if args.reason else ""
+    for person in outcome.attendees_to_tell:
+        ctx.notices.append(
+            Notice(
+                person,
+                reply(
+                    line(bold(f"#{view.id} {view.title}"), f" ({when}) is cancelled.{because}"),
+                    kind=ReplyKind.NOTICE,
+                ),
+            )
+        )
+    told = len(outcome.attendees_to_tell)
+    return [
+        reply(
+            line(f"Cancelled #{view.id} {view.title} ({when}).{because}"),
+            line(
+                f"Told {told} attendee{'s' if told != 1 else ''}."
+                if told
+                else "Nobody else had answered yet."
+            ),
+        )
+    ]
+
+
+async def _require_manager(ctx: Context, uow: UnitOfWork, row: EventRow, command: str) -> None:
+    channel = await uow.channels.find(ctx.message.channel)
+    linked_here = channel is not None and await uow.events.is_linked(row.id, channel.id)
+    roles = await ctx.roles()
+    if not can_manage_event(
+        ctx.message.sender, person_ref(row.organizer), roles, linked_here=linked_here
+    ):
+        raise UserError(
+            f"Only the organizer ({row.organizer.display_name}) or an admin "
+            f"can {command} #{row.id}."
+        )
+
+
+async def tz(ctx: Context, args: ZoneArgs) -> list[Reply]:
+    async with ctx.database.unit_of_work() as uow:
+        channel = await uow.channels.upsert(ctx.message.channel, ctx.now)
+        if args.zone is None:
+            zone = channel_zone(channel, ctx.settings.timezone)
+            await uow.commit()
+            source = "set for this channel" if channel.timezone else "the bot's default"
+            return [
+                reply(
+                    line(
+                        f"Time zone here: {zone.key} ({zone_label(ctx.now, zone)}, {source}). "
+                        f"Now it is {format_instant(ctx.now, zone)}."
+                    ),
+                    line("Admins can change it: ", cmd("tz Europe/Warsaw")),
+                )
+            ]
+        if not can_configure_channel(ctx.message.sender, await ctx.roles()):
+            raise UserError("Only an admin of this channel can change its time zone.")
+        channel.timezone = args.zone
+        await uow.commit()
+    zone_now = format_instant(ctx.now, channel_zone(channel, ctx.settings.timezone))
+    where = "chat" if ctx.message.channel.kind is ChannelKind.DIRECT else "channel"
+    return [
+        reply(
+            line(
+                f"Time zone for this {where} is now {args.zone} (it is {zone_now}). "
+                "New events here use it unless they say otherwise."
+            )
+        )
+    ]

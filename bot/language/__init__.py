@@ -1,0 +1,1 @@
+"""The one command language: how chat text becomes a command with typed arguments."""

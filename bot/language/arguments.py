@@ -1,0 +1,366 @@
+"""Typed arguments of every command, parsed from the text after the command name.
+
+Parsing here is pure: it needs no database and no clock. Times stay as text until the core
+resolves them in the right zone (see bot.when).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from datetime import timedelta
+
+from bot.domain import RsvpStatus
+from bot.errors import UserError
+from bot.language.durations import parse_offsets
+from bot.language.repeat import parse_repeat
+from bot.when import parse_zone
+
+MAX_TITLE = 100
+MAX_PLACE = 200
+MAX_URL = 500
+MAX_DESCRIPTION = 1000
+MAX_NOTE = 140
+MAX_REASON = 300
+MAX_GUESTS = 10
+MAX_CAPACITY = 100_000
+
+_STATUS_WORDS = {
+    **dict.fromkeys(("yes", "y", "going", "go", "in", "ok", "attending"), RsvpStatus.GOING),
+    **dict.fromkeys(("maybe", "m", "perhaps", "?", "tentative"), RsvpStatus.MAYBE),
+    **dict.fromkeys(("no", "n", "not", "out", "cant", "can't", "nope"), RsvpStatus.NOT_GOING),
+}
+_GUESTS = re.compile(r"\+(\d{1,3})")
+_URL = re.compile(r"https?://\S+", re.IGNORECASE)
+_UNLIMITED = frozenset({"none", "off", "no", "unlimited", "-"})
+
+
+@dataclass(frozen=True, slots=True)
+class EventFields:
+    """The fields `newevent` options and `edit` may set; None means "not given"."""
+
+    title: str | None = None
+    when: str | None = None
+    ends: str | None = None
+    where: str | None = None
+    url: str | None = None
+    description: str | None = None
+    tz: str | None = None
+    # `limit=none` removes the limit: ``capacity_given`` tells it from "not given".
+    capacity: int | None = None
+    capacity_given: bool = False
+    reminders: tuple[timedelta, ...] | None = None
+    repeat: str | None = None
+
+    def given(self) -> list[str]:
+        names = [f.name for f in fields(self) if f.name not in ("capacity", "capacity_given")]
+        given = [name for name in names if getattr(self, name) is not None]
+        return [*given, "limit"] if self.capacity_given else given
+
+
+OPTION_KEYS = (
+    "title",
+    "when",
+    "ends",
+    "where",
+    "url",
+    "description",
+    "tz",
+    "limit",
+    "remind",
+    "repeat",
+)
+_KEY_ALIASES = {
+    "venue": "where",
+    "place": "where",
+    "end": "ends",
+    "capacity": "limit",
+    "max": "limit",
+    "timezone": "tz",
+    "reminders": "remind",
+    "desc": "description",
+    "start": "when",
+    "link": "url",
+    "name": "title",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class NewEventArgs:
+    title: str
+    when: str
+    fields: EventFields
+
+
+@dataclass(frozen=True, slots=True)
+class EventIdArgs:
+    event_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class RsvpArgs:
+    event_id: int
+    status: RsvpStatus
+    guests: int | None = None  # None: keep what the person had (0 for a first RSVP)
+    note: str | None = None  # None: keep the note
+
+
+@dataclass(frozen=True, slots=True)
+class EditArgs:
+    event_id: int
+    fields: EventFields
+
+
+@dataclass(frozen=True, slots=True)
+class CancelArgs:
+    event_id: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneArgs:
+    zone: str | None  # None: show the current zone
+
+
+@dataclass(frozen=True, slots=True)
+class HelpArgs:
+    topic: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class NoArgs:
+    pass
+
+
+def parse_no_args(rest: str) -> NoArgs:
+    return NoArgs()
+
+
+def parse_event_id(text: str, command: str) -> int:
+    token = text.strip().removeprefix("#")
+    if not token:
+        raise UserError("Which event? Give its number.", command=command)
+    if not token.isdigit() or len(token) > 9:
+        raise UserError(f"'{text.strip()[:20]}' is not an event number.", command=command)
+    return int(token)
+
+
+def _split_id(rest: str, command: str) -> tuple[int, str]:
+    head, _, tail = rest.strip().partition(" ")
+    return parse_event_id(head, command), tail.strip()
+
+
+def parse_event_only(command: str) -> Callable[[str], EventIdArgs]:
+    def parse(rest: str) -> EventIdArgs:
+        event_id, tail = _split_id(rest, command)
+        if tail:
+            raise UserError(f"Unexpected '{tail[:30]}' after the event number.", command=command)
+        return EventIdArgs(event_id)
+
+    return parse
+
+
+def parse_newevent(rest: str) -> NewEventArgs:
+    parts = [p.strip() for p in rest.split("|")]
+    if len(parts) < 2 or not parts[0] or not parts[1]:
+        raise UserError("Give at least a title and a time, separated by |.", command="newevent")
+    title, when, *more = parts
+    where = ""
+    if more and not _starts_with_option(more[0]):
+        where = more.pop(0)
+    options = _parse_options(" ".join(more), command="newevent")
+    for key in ("title", "when"):
+        if key in options:
+            raise UserError(f"Give the {key} as its own part, not as {key}=.", command="newevent")
+    if where:
+        if "where" in options:
+            raise UserError(
+                "Give the place once: as the third part or as where=.", command="newevent"
+            )
+        # `| https://meet.example/abc` as the place is an online event.
+        options["url" if looks_like_url(where) and "url" not in options else "where"] = where
+    return NewEventArgs(_check_title(title, "newevent"), when, _fields(options, "newevent"))
+
+
+def parse_rsvp(rest: str) -> RsvpArgs:
+    event_id, tail = _split_id(rest, "rsvp")
+    status, guests = RsvpStatus.GOING, None
+    words = tail.split(" ") if tail else []
+    seen_status = False
+    while words:
+        word = words[0].lower()
+        if not seen_status and word in _STATUS_WORDS:
+            status, seen_status = _STATUS_WORDS[word], True
+        elif guests is None and _GUESTS.fullmatch(word):
+            guests = int(word[1:])
+            if guests > MAX_GUESTS:
+                raise UserError(f"At most +{MAX_GUESTS} guests per person.", command="rsvp")
+        else:
+            break
+        words.pop(0)
+    note = " ".join(words).strip()
+    if len(note) > MAX_NOTE:
+        raise UserError(
+            f"The note is too long ({len(note)} characters, at most {MAX_NOTE}).", command="rsvp"
+        )
+    return RsvpArgs(event_id, status, guests, note or None)
+
+
+def parse_unrsvp(rest: str) -> RsvpArgs:
+    event_id, tail = _split_id(rest, "unrsvp")
+    if len(tail) > MAX_NOTE:
+        raise UserError(f"The note is too long (at most {MAX_NOTE} characters).", command="unrsvp")
+    return RsvpArgs(event_id, RsvpStatus.NOT_GOING, None, tail or None)
+
+
+def parse_edit(rest: str) -> EditArgs:
+    event_id, tail = _split_id(rest, "edit")
+    options = _parse_options(tail, command="edit")
+    if not options:
+        raise UserError(
+            "Say what to change, e.g. limit=30 or when=2026-12-05 19:00.", command="edit"
+        )
+    return EditArgs(event_id, _fields(options, "edit"))
+
+
+def parse_cancel(rest: str) -> CancelArgs:
+    event_id, reason = _split_id(rest, "cancel")
+    if len(reason) > MAX_REASON:
+        raise UserError(
+            f"The reason is too long (at most {MAX_REASON} characters).", command="cancel"
+        )
+    return CancelArgs(event_id, reason)
+
+
+def parse_zone_args(rest: str) -> ZoneArgs:
+    text = rest.strip()
+    if not text:
+        return ZoneArgs(None)
+    return ZoneArgs(parse_zone(text, command="tz").key)
+
+
+def parse_help(rest: str) -> HelpArgs:
+    topic = rest.strip().lstrip("!/").lower()
+    return HelpArgs(topic or None)
+
+
+def _starts_with_option(text: str) -> bool:
+    match = re.match(r"([A-Za-z_]+)=", text)
+    return match is not None and _canonical_key(match.group(1)) is not None
+
+
+def _canonical_key(key: str) -> str | None:
+    key = key.lower()
+    key = _KEY_ALIASES.get(key, key)
+    return key if key in OPTION_KEYS else None
+
+
+def _parse_options(text: str, command: str) -> dict[str, str]:
+    """`limit=20 where=Café Nero url=https://x?a=b` -> {limit: 20, where: Café Nero, url: ...}.
+
+    A value runs until the next ` key=`, so values may contain spaces without quotes.
+    """
+    text = text.strip()
+    if not text:
+        return {}
+    markers = list(re.finditer(r"(?:^|(?<=\s))([A-Za-z_]+)=", text))
+    if not markers or markers[0].start() != 0:
+        stray = text[: markers[0].start()].strip() if markers else text
+        raise UserError(
+            f"Don't know what to do with '{stray[:40]}'. Options look like "
+            "limit=20 or remind=1d,2h.",
+            command=command,
+        )
+    options: dict[str, str] = {}
+    for index, marker in enumerate(markers):
+        key = _canonical_key(marker.group(1))
+        if key is None:
+            raise UserError(
+                f"Unknown option '{marker.group(1)[:20]}'. Known options: "
+                f"{', '.join(OPTION_KEYS)}.",
+                command=command,
+            )
+        if key in options:
+            raise UserError(f"The option {key}= is given twice.", command=command)
+        end = markers[index + 1].start() if index + 1 < len(markers) else len(text)
+        options[key] = _unquote(text[marker.end() : end].strip())
+    return options
+
+
+def _unquote(value: str) -> str:
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        return value[1:-1].strip()
+    return value
+
+
+def _fields(options: dict[str, str], command: str) -> EventFields:
+    values: dict[str, object] = {}
+    for key, value in options.items():
+        if key == "limit":
+            values["capacity"] = _parse_limit(value, command)
+            values["capacity_given"] = True
+        elif key == "remind":
+            values["reminders"] = parse_offsets(value)
+        elif key == "repeat":
+            values["repeat"] = parse_repeat(value)
+        elif key == "tz":
+            values["tz"] = parse_zone(value, command=command).key
+        elif key == "url":
+            values["url"] = _check_url(value, command)
+        elif key == "title":
+            values["title"] = _check_title(value, command)
+        elif key == "where":
+            values["where"] = _check_length(value, MAX_PLACE, "place", command)
+        elif key == "description":
+            values["description"] = _check_length(value, MAX_DESCRIPTION, "description", command)
+        elif key in ("when", "ends"):
+            if not value:
+                raise UserError(f"{key}= needs a time, e.g. {key}=20:00.", command=command)
+            values[key] = value
+    return EventFields(**values)  # type: ignore[arg-type]
+
+
+def _parse_limit(value: str, command: str) -> int | None:
+    if value.lower() in _UNLIMITED:
+        if command == "newevent":
+            raise UserError("Leave out limit= for an event without a limit.", command=command)
+        return None
+    if not re.fullmatch(r"-?\d{1,9}", value):
+        raise UserError(f"limit must be a whole number, not '{value[:20]}'.", command=command)
+    limit = int(value)
+    if limit < 1:
+        raise UserError(f"limit must be at least 1 (got {limit}).", command=command)
+    if limit > MAX_CAPACITY:
+        raise UserError(f"limit can be at most {MAX_CAPACITY}.", command=command)
+    return limit
+
+
+def _check_title(title: str, command: str) -> str:
+    title = " ".join(title.split())
+    if not title:
+        raise UserError("The title is empty.", command=command)
+    return _check_length(title, MAX_TITLE, "title", command)
+
+
+def _check_url(url: str, command: str) -> str:
+    url = url.strip()
+    if url.lower() in _UNLIMITED:
+        return ""
+    if not _URL.fullmatch(url):
+        raise UserError(
+            f"'{url[:40]}' is not a web address (http:// or https://).", command=command
+        )
+    return _check_length(url, MAX_URL, "url", command)
+
+
+def _check_length(value: str, limit: int, what: str, command: str) -> str:
+    if len(value) > limit:
+        raise UserError(
+            f"The {what} is too long ({len(value)} characters, at most {limit}).", command=command
+        )
+    return value
+
+
+def looks_like_url(text: str) -> bool:
+    return bool(_URL.fullmatch(text.strip()))

@@ -1,0 +1,35 @@
+"""Who may do what, decided in one place.
+
+- Anyone may read events and RSVP (unverified IRC users too: they are marked as such).
+- Creating an event, and being its organizer, needs a verified identity.
+- The organizer may edit and cancel their event.
+- Admins from the config (`platform:network:id`) may do anything anywhere.
+- Channel admins (Telegram chat admins, IRC operators, `console --admin`) may manage events
+  linked to their channel and set the channel's time zone.
+"""
+
+from __future__ import annotations
+
+from bot.domain import Role, UserRef
+
+
+def same_person(a: UserRef, b: UserRef) -> bool:
+    return (a.platform, a.network, a.id) == (b.platform, b.network, b.id)
+
+
+def can_create_event(actor: UserRef) -> bool:
+    return actor.verified
+
+
+def can_manage_event(
+    actor: UserRef, organizer: UserRef, roles: frozenset[Role], *, linked_here: bool
+) -> bool:
+    if not actor.verified:
+        return False
+    if Role.ADMIN in roles or same_person(actor, organizer):
+        return True
+    return Role.CHANNEL_ADMIN in roles and linked_here
+
+
+def can_configure_channel(actor: UserRef, roles: frozenset[Role]) -> bool:
+    return actor.verified and bool(roles & {Role.ADMIN, Role.CHANNEL_ADMIN})

@@ -1,0 +1,75 @@
+"""The boundary between the core and the networks."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+from bot.domain import ChannelRef, IncomingMessage, Role, UserRef
+from bot.replies import Notice, Reply
+
+log = logging.getLogger(__name__)
+
+# What an adapter calls for every message; it sends the returned replies back where the
+# message came from.
+MessageHandler = Callable[[IncomingMessage], Awaitable[list[Reply]]]
+
+
+class Adapter(Protocol):
+    """A network connection. It translates; it holds no business rules."""
+
+    @property
+    def platform(self) -> str: ...
+
+    @property
+    def network(self) -> str: ...
+
+    async def start(self, on_message: MessageHandler) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def send(self, target: UserRef | ChannelRef, reply: Reply) -> None:
+        """Deliver a reply to a channel, or privately to a person."""
+        ...
+
+    async def roles(self, user: UserRef, channel: ChannelRef) -> frozenset[Role]:
+        """Platform roles of ``user`` in ``channel`` (chat admin, channel operator)."""
+        ...
+
+
+class Outbox:
+    """Reaches the networks for the core and the scheduler, picking the adapter by
+    platform and network."""
+
+    def __init__(self) -> None:
+        self._adapters: dict[tuple[str, str], Adapter] = {}
+
+    def register(self, adapter: Adapter) -> None:
+        self._adapters[(adapter.platform, adapter.network)] = adapter
+
+    def _adapter(self, target: UserRef | ChannelRef) -> Adapter | None:
+        return self._adapters.get((target.platform, target.network))
+
+    async def send(self, notice: Notice) -> bool:
+        """Deliver a notice; False (and a log line) when it could not be delivered."""
+        adapter = self._adapter(notice.target)
+        if adapter is None:
+            log.warning(
+                "no adapter for %s:%s; notice dropped",
+                notice.target.platform,
+                notice.target.network,
+            )
+            return False
+        try:
+            await adapter.send(notice.target, notice.reply)
+        except Exception:
+            log.exception(
+                "could not deliver a notice on %s:%s", notice.target.platform, notice.target.network
+            )
+            return False
+        return True
+
+    async def roles(self, user: UserRef, channel: ChannelRef) -> frozenset[Role]:
+        adapter = self._adapter(channel)
+        return frozenset() if adapter is None else await adapter.roles(user, channel)

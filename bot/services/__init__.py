@@ -1,0 +1,1 @@
+"""Use cases the commands (and later the scheduler and buttons) share."""

@@ -1,0 +1,183 @@
+"""Creating, editing and cancelling events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.domain import ChannelRef, EventStatus, EventView, RsvpStatus, UserRef
+from bot.errors import UserError
+from bot.language.arguments import EventFields
+from bot.language.durations import format_offsets
+from bot.permissions import same_person
+from bot.services.rsvp import promote_waitlist
+from bot.when import When, format_instant, format_span, parse_end, resolve, to_utc
+from storage import UnitOfWork
+from storage.models import ChannelRow, EventRow
+
+
+def channel_zone(channel: ChannelRow | None, default: str) -> ZoneInfo:
+    return ZoneInfo(channel.timezone if channel is not None and channel.timezone else default)
+
+
+async def create_event(
+    uow: UnitOfWork,
+    *,
+    organizer: UserRef,
+    channel: ChannelRef,
+    title: str,
+    when_text: str,
+    fields: EventFields,
+    default_zone: str,
+    now: datetime,
+) -> EventView:
+    channel_row = await uow.channels.upsert(channel, now)
+    zone = ZoneInfo(fields.tz) if fields.tz else channel_zone(channel_row, default_zone)
+    when = resolve(
+        when_text, now=now, zone=zone, ends=fields.ends or "", zone_given=fields.tz is not None
+    )
+    person = await uow.people.upsert(organizer, now)
+    row = EventRow(
+        title=title,
+        description=fields.description or "",
+        starts_at=when.starts_at,
+        ends_at=when.ends_at,
+        timezone=when.timezone,
+        venue=fields.where or "",
+        url=fields.url or "",
+        capacity=fields.capacity,
+        status=EventStatus.SCHEDULED,
+        cancel_reason="",
+        reminders=None if fields.reminders is None else format_offsets(fields.reminders),
+        repeat=fields.repeat or "",
+        organizer=person,
+        origin_channel_id=channel_row.id,
+        created_at=now,
+        updated_at=now,
+    )
+    uow.events.add(row)
+    await uow.events.flush()
+    await uow.events.link(row.id, channel_row.id, now)
+    view = await uow.events.view(row)
+    await uow.commit()
+    return view
+
+
+@dataclass(frozen=True, slots=True)
+class EditOutcome:
+    event: EventView
+    changes: list[str]  # "limit 2 → 5", one per changed field
+    promoted: list[UserRef]
+    # People to tell because the time or the place moved.
+    attendees_to_tell: list[UserRef]
+
+
+async def edit_event(
+    uow: UnitOfWork, event: EventRow, fields: EventFields, now: datetime, actor: UserRef
+) -> EditOutcome:
+    """Apply ``fields`` to a locked, open event (see ``open_event``)."""
+    changes: list[str] = []
+    new_when = _new_when(event, fields, now)
+    moved = (new_when.starts_at, new_when.ends_at) != (event.starts_at, event.ends_at)
+    if moved or new_when.timezone != event.timezone:
+        event.starts_at, event.ends_at, event.timezone = (
+            new_when.starts_at,
+            new_when.ends_at,
+            new_when.timezone,
+        )
+        changes.append(
+            f"when → {format_span(event.starts_at, event.ends_at, ZoneInfo(event.timezone))}"
+        )
+    for name, attribute in (
+        ("title", "title"),
+        ("where", "venue"),
+        ("url", "url"),
+        ("description", "description"),
+        ("repeat", "repeat"),
+    ):
+        value = getattr(fields, name)
+        if value is not None and value != getattr(event, attribute):
+            setattr(event, attribute, value)
+            changes.append(
+                "description updated" if name == "description" else f"{name} → {value or '(none)'}"
+            )
+    if fields.reminders is not None and format_offsets(fields.reminders) != event.reminders:
+        event.reminders = format_offsets(fields.reminders)
+        changes.append(f"reminders → {event.reminders}")
+    promoted: list[UserRef] = []
+    if fields.capacity_given and fields.capacity != event.capacity:
+        before = "none" if event.capacity is None else str(event.capacity)
+        event.capacity = fields.capacity
+        changes.append(f"limit {before} → {fields.capacity or 'none'}")
+        await uow.events.flush()
+        promoted = await promote_waitlist(uow, event, now)
+    if not changes:
+        raise UserError("Nothing changed: those are already the event's values.", command="edit")
+    event.updated_at = now
+    tell: list[UserRef] = []
+    if moved or fields.where is not None or fields.url is not None:
+        tell = [
+            a.person
+            for a in await uow.rsvps.attendees(event.id)
+            if a.status is not RsvpStatus.NOT_GOING
+            and not same_person(a.person, actor)
+            and a.person not in promoted
+        ]
+    view = await uow.events.view(event)
+    await uow.commit()
+    return EditOutcome(view, changes, promoted, tell)
+
+
+def _new_when(event: EventRow, fields: EventFields, now: datetime) -> When:
+    zone = ZoneInfo(fields.tz or event.timezone)
+    if fields.when is not None:
+        when = resolve(
+            fields.when,
+            now=now,
+            zone=zone,
+            ends=fields.ends or "",
+            zone_given=fields.tz is not None,
+            command="edit",
+        )
+        if when.ends_at is None and event.ends_at is not None and fields.ends is None:
+            # A new start alone keeps the event's length.
+            return When(
+                when.starts_at, when.starts_at + (event.ends_at - event.starts_at), when.timezone
+            )
+        return when
+    starts_at, ends_at = event.starts_at, event.ends_at
+    if fields.tz is not None:
+        # tz= alone fixes a wrong zone: the same wall-clock time, read in the new zone.
+        wall = event.starts_at.astimezone(ZoneInfo(event.timezone)).replace(tzinfo=None)
+        starts_at = to_utc(wall, zone, "edit")
+        if ends_at is not None:
+            ends_at = starts_at + (ends_at - event.starts_at)
+        if starts_at <= now:
+            raise UserError(
+                f"In {zone.key} that time is in the past: {format_instant(starts_at, zone)}.",
+                command="edit",
+            )
+    if fields.ends is not None:
+        ends_at = parse_end(fields.ends, start=starts_at, zone=zone, command="edit")
+    return When(starts_at, ends_at, zone.key)
+
+
+@dataclass(frozen=True, slots=True)
+class CancelOutcome:
+    event: EventView
+    attendees_to_tell: list[UserRef]
+
+
+async def cancel_event(
+    uow: UnitOfWork, event: EventRow, reason: str, now: datetime, actor: UserRef
+) -> CancelOutcome:
+    event.status, event.cancel_reason, event.updated_at = EventStatus.CANCELLED, reason, now
+    tell = [
+        a.person
+        for a in await uow.rsvps.attendees(event.id)
+        if a.status is not RsvpStatus.NOT_GOING and not same_person(a.person, actor)
+    ]
+    view = await uow.events.view(event)
+    await uow.commit()
+    return CancelOutcome(view, tell)

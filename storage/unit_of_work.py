@@ -1,0 +1,58 @@
+"""A unit of work: one session, one transaction, rolled back unless committed."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.repositories import (
+    ChannelRepository,
+    EventRepository,
+    PeopleRepository,
+    RsvpRepository,
+)
+
+
+class UnitOfWork:
+    """`async with db.unit_of_work() as uow: ...; await uow.commit()`.
+
+    One per incoming message or scheduled job: an AsyncSession must not be shared between
+    tasks.
+    """
+
+    people: PeopleRepository
+    channels: ChannelRepository
+    events: EventRepository
+    rsvps: RsvpRepository
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], *, lock_rows: bool) -> None:
+        self._sessions = sessions
+        self._lock_rows = lock_rows
+        self._session: AsyncSession | None = None
+
+    async def __aenter__(self) -> UnitOfWork:
+        session = self._sessions()
+        self._session = session
+        self.people = PeopleRepository(session)
+        self.channels = ChannelRepository(session)
+        self.events = EventRepository(session, lock_rows=self._lock_rows)
+        self.rsvps = RsvpRepository(session)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._session is not None
+        try:
+            await self._session.rollback()
+        finally:
+            await self._session.close()
+            self._session = None
+
+    async def commit(self) -> None:
+        assert self._session is not None
+        await self._session.commit()
