@@ -1,0 +1,109 @@
+"""A chat harness for the core: say a line as someone, get back what they would read.
+
+Works like errbot's test backend: no network, the real core and the real database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from adapters.console.render import render_plain
+from bot.config import BotSection
+from bot.core import Core
+from bot.domain import ChannelKind, ChannelRef, IncomingMessage, Role, UserRef
+from bot.ports import MessageHandler, Outbox
+from bot.replies import Reply
+from storage import Database
+
+# A fixed "now" so tests can speak of "tomorrow" and know the answer: Sat 2026-11-21 12:00 UTC.
+START = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+
+
+@dataclass
+class Clock:
+    now: datetime = START
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> None:
+        self.now += timedelta(**kwargs)
+
+
+@dataclass
+class FakeNetwork:
+    """An adapter that records what it is asked to send and reports the roles it is told."""
+
+    platform: str = "test"
+    network: str = "net"
+    sent: list[tuple[UserRef | ChannelRef, Reply]] = field(default_factory=list)
+    channel_admins: set[tuple[str, str]] = field(default_factory=set)  # (user id, channel id)
+
+    async def start(self, on_message: MessageHandler) -> None:
+        pass
+
+    async def stop(self) -> None:
+        pass
+
+    async def send(self, target: UserRef | ChannelRef, reply: Reply) -> None:
+        self.sent.append((target, reply))
+
+    async def roles(self, user: UserRef, channel: ChannelRef) -> frozenset[Role]:
+        if (user.id, channel.id) in self.channel_admins:
+            return frozenset({Role.CHANNEL_ADMIN})
+        return frozenset()
+
+    def sent_to(self, user_id: str) -> list[str]:
+        return [render_plain(r) for t, r in self.sent if isinstance(t, UserRef) and t.id == user_id]
+
+
+class Chat:
+    """`await chat.say("!rsvp 1", "bob")` returns the plain text bob would read."""
+
+    def __init__(
+        self,
+        database: Database,
+        *,
+        timezone: str = "UTC",
+        admins: tuple[str, ...] = (),
+        clock: Clock | None = None,
+    ) -> None:
+        self.clock = clock or Clock()
+        self.network = FakeNetwork()
+        outbox = Outbox()
+        outbox.register(self.network)
+        self.core = Core(database, BotSection(timezone=timezone, admins=admins), outbox, self.clock)
+
+    def user(self, name: str, *, verified: bool = True) -> UserRef:
+        return UserRef("test", "net", f"id-{name}", name, verified)
+
+    def channel(self, name: str = "#main", kind: ChannelKind = ChannelKind.GROUP) -> ChannelRef:
+        return ChannelRef("test", "net", name, kind, name)
+
+    async def replies(
+        self,
+        text: str,
+        who: str = "alice",
+        *,
+        channel: str = "#main",
+        verified: bool = True,
+        addressed: bool = False,
+        kind: ChannelKind = ChannelKind.GROUP,
+    ) -> list[Reply]:
+        message = IncomingMessage(
+            sender=self.user(who, verified=verified),
+            channel=self.channel(channel, kind),
+            text=text,
+            sent_at=self.clock.now,
+            addressed=addressed,
+            bot_name="GatherBot",
+        )
+        return await self.core.handle(message)
+
+    async def say(self, text: str, who: str = "alice", **kwargs: object) -> str:
+        replies = await self.replies(text, who, **kwargs)  # type: ignore[arg-type]
+        return "\n".join(render_plain(r) for r in replies)
+
+    def make_channel_admin(self, who: str, channel: str = "#main") -> None:
+        self.network.channel_admins.add((f"id-{who}", channel))
