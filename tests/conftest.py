@@ -24,8 +24,10 @@ def postgres_url() -> str:
     if not url:
         if os.environ.get("CI") == "true":
             pytest.fail(f"{PG_URL_ENV} is unset under CI=true: PostgreSQL tests must run in CI")
-        pytest.skip(f"PostgreSQL tests need {PG_URL_ENV} (e.g. "
-                    "postgresql+asyncpg://postgres@127.0.0.1:5432/test)")
+        pytest.skip(
+            f"PostgreSQL tests need {PG_URL_ENV} (e.g. "
+            "postgresql+asyncpg://postgres@127.0.0.1:5432/test)"
+        )
     return url
 
 

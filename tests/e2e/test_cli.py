@@ -1,0 +1,68 @@
+"""The `gatherbot` command line: config checks, migrations, and `run` without networks."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from tests.e2e.cli import gatherbot
+
+ROOT = Path(__file__).resolve().parents[2]
+TOKEN = "123456:SECRET-TOKEN-never-print-me"
+
+
+def test_the_example_config_is_valid(tmp_path: Path) -> None:
+    result = gatherbot("check-config", str(ROOT / "config.example.toml"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "config.example.toml: OK" in result.stdout
+    assert "irc libera: gatherbot at irc.libera.chat:6697 (TLS, SASL)" in result.stdout
+    assert "replace-me" not in result.stdout + result.stderr
+
+
+def test_a_bad_config_names_the_key_and_never_shows_the_token(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[bot]\ntimezone = "Europe/Warsow"\n[telegram]\ntoken = "{TOKEN}"\napi_base = "x"\n'
+    )
+    result = gatherbot("check-config", str(config), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "[bot] timezone: Unknown time zone 'Europe/Warsow'. Did you mean Europe/Warsaw?" in (
+        result.stderr
+    )
+    assert "[telegram] api_base: unknown key" in result.stderr
+    assert TOKEN not in result.stdout + result.stderr
+
+
+def test_the_token_can_come_from_the_environment(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("[telegram]\n")
+    missing = gatherbot("check-config", str(config), cwd=tmp_path)
+    assert "[telegram] token: missing" in missing.stderr
+    given = gatherbot(
+        "check-config", str(config), cwd=tmp_path, env={"GATHERBOT_TELEGRAM_TOKEN": TOKEN}
+    )
+    assert given.returncode == 0
+    assert "telegram: network telegram" in given.stdout
+    assert TOKEN not in given.stdout + given.stderr
+
+
+def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+    result = gatherbot("db", "upgrade", "--database", url, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"database is up to date: {url}"
+    with sqlite3.connect(tmp_path / "bot.db") as connection:
+        tables = {row[0] for row in connection.execute("select name from sqlite_master")}
+    assert {"events", "rsvps", "people", "channels", "alembic_version"} <= tables
+
+
+def test_run_says_what_is_missing_when_no_network_can_start(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(f'[telegram]\ntoken = "{TOKEN}"\n')
+    result = gatherbot("run", "--config", str(config), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "no network adapter to start" in result.stderr
+    assert "[telegram] is configured, but this version has no Telegram adapter yet" in (
+        result.stderr
+    )
+    assert TOKEN not in result.stderr
