@@ -43,6 +43,9 @@ class ConsoleAdapter:
         self._prompt = prompt
         self._on_message: MessageHandler | None = None
         self._lines: asyncio.Queue[str | None] = asyncio.Queue()
+        # At a terminal the next prompt waits until the answers to the last line are printed.
+        self._answered = threading.Event()
+        self._answered.set()
 
     async def start(self, on_message: MessageHandler) -> None:
         self._on_message = on_message
@@ -52,6 +55,8 @@ class ConsoleAdapter:
             # A daemon thread, not asyncio.to_thread: a blocked read must not keep the
             # process alive after Ctrl-C.
             while True:
+                self._answered.wait()
+                self._answered.clear()
                 text = input(self._prompt_text()) if self._prompt else self._stdin.readline()
                 if not self._prompt and text == "":
                     break
@@ -73,24 +78,32 @@ class ConsoleAdapter:
         """Answer every line until end of input or `:quit`."""
         assert self._on_message is not None, "start() first"
         while (text := await self._lines.get()) is not None:
-            if text.strip() in (":quit", ":q"):
-                break
-            if text.strip().startswith(":as "):
-                self._user = text.strip()[4:].strip() or self._user
-                self._write(f"(you are now {self._user})")
-                continue
-            if not text.strip():
-                continue
-            message = IncomingMessage(
-                sender=UserRef(PLATFORM, NETWORK, self._user, self._user),
-                channel=self._channel,
-                text=text,
-                sent_at=datetime.now(UTC),
-                addressed=True,
-                bot_name="gatherbot",
-            )
-            for reply in await self._on_message(message):
-                self._write(render_plain(reply))
+            try:
+                if text.strip() in (":quit", ":q"):
+                    break
+                await self._answer(text)
+            finally:
+                self._answered.set()
+
+    async def _answer(self, text: str) -> None:
+        assert self._on_message is not None
+        line = text.strip()
+        if line.startswith(":as "):
+            self._user = line[4:].strip() or self._user
+            self._write(f"(you are now {self._user})")
+            return
+        if not line:
+            return
+        message = IncomingMessage(
+            sender=UserRef(PLATFORM, NETWORK, self._user, self._user),
+            channel=self._channel,
+            text=text,
+            sent_at=datetime.now(UTC),
+            addressed=True,
+            bot_name="gatherbot",
+        )
+        for reply in await self._on_message(message):
+            self._write(render_plain(reply))
 
     async def stop(self) -> None:
         self._on_message = None
