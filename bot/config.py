@@ -141,7 +141,11 @@ def load_config(path: Path | None, environ: dict[str, str] | None = None) -> Con
         config = Config.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_describe(label, exc)) from None
-    if config.telegram is not None and config.telegram.token is None:
+    # `token = ""` (a placeholder left in the file) is as missing as no token at all.
+    telegram = config.telegram
+    if telegram is not None and (
+        telegram.token is None or not telegram.token.get_secret_value().strip()
+    ):
         raise ConfigError(
             f"{label}: [telegram] token: missing; set it in the file or in {TELEGRAM_TOKEN_ENV}"
         )

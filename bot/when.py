@@ -77,7 +77,7 @@ def resolve(
     """Resolve WHEN typed by a person. ``zone`` is the channel's (or ``tz=``) zone; a zone
     written at the end of ``text`` wins over a channel default but must agree with ``tz=``."""
     text = " ".join(text.split())
-    text, written_zone = _split_zone(text)
+    text, written_zone = _split_zone(text, command)
     if written_zone is not None:
         if zone_given and written_zone.key != zone.key:
             raise UserError(
@@ -108,12 +108,12 @@ def resolve(
     return When(start, end, zone.key)
 
 
-def _split_zone(text: str) -> tuple[str, ZoneInfo | None]:
+def _split_zone(text: str, command: str) -> tuple[str, ZoneInfo | None]:
     head, _, last = text.rpartition(" ")
     if (last[:1].isalpha() and "/" in last) or last.upper() in {"UTC", "GMT"}:
         zone = zone_or_none(last)
         if zone is None:
-            parse_zone(last, command="newevent")  # raises with a suggestion
+            parse_zone(last, command=command)  # raises with a suggestion
         return head.strip(), zone
     return text, None
 

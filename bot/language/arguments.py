@@ -14,6 +14,7 @@ from datetime import timedelta
 from bot.domain import RsvpStatus
 from bot.errors import UserError
 from bot.language.durations import parse_offsets
+from bot.language.invocation import first_word
 from bot.language.repeat import parse_repeat
 from bot.when import parse_zone
 
@@ -31,7 +32,7 @@ _STATUS_WORDS = {
     **dict.fromkeys(("maybe", "m", "perhaps", "?", "tentative"), RsvpStatus.MAYBE),
     **dict.fromkeys(("no", "n", "not", "out", "cant", "can't", "nope"), RsvpStatus.NOT_GOING),
 }
-_GUESTS = re.compile(r"\+(\d{1,3})")
+_GUESTS = re.compile(r"\+(\d+)")
 _URL = re.compile(r"https?://\S+", re.IGNORECASE)
 _UNLIMITED = frozenset({"none", "off", "no", "unlimited", "-"})
 
@@ -147,7 +148,7 @@ def parse_event_id(text: str, command: str) -> int:
 
 
 def _split_id(rest: str, command: str) -> tuple[int, str]:
-    head, _, tail = rest.strip().partition(" ")
+    head, tail = first_word(rest.strip())
     return parse_event_id(head, command), tail.strip()
 
 
@@ -186,7 +187,7 @@ def parse_newevent(rest: str) -> NewEventArgs:
 def parse_rsvp(rest: str) -> RsvpArgs:
     event_id, tail = _split_id(rest, "rsvp")
     status, guests = RsvpStatus.GOING, None
-    words = tail.split(" ") if tail else []
+    words = tail.split()
     seen_status = False
     while words:
         word = words[0].lower()
@@ -259,12 +260,13 @@ def _canonical_key(key: str) -> str | None:
 def _parse_options(text: str, command: str) -> dict[str, str]:
     """`limit=20 where=Café Nero url=https://x?a=b` -> {limit: 20, where: Café Nero, url: ...}.
 
-    A value runs until the next ` key=`, so values may contain spaces without quotes.
+    A value runs until the next ` key=`, so values may contain spaces without quotes; a quoted
+    value may also contain ` key=` (`description="max=2 per person"`).
     """
     text = text.strip()
     if not text:
         return {}
-    markers = list(re.finditer(r"(?:^|(?<=\s))([A-Za-z_]+)=", text))
+    markers = _option_markers(text)
     if not markers or markers[0].start() != 0:
         stray = text[: markers[0].start()].strip() if markers else text
         raise UserError(
@@ -288,6 +290,20 @@ def _parse_options(text: str, command: str) -> dict[str, str]:
     return options
 
 
+def _option_markers(text: str) -> list[re.Match[str]]:
+    """Each ` key=` that starts an option, skipping those inside a quoted value."""
+    markers: list[re.Match[str]] = []
+    quoted_until = -1
+    for marker in re.finditer(r"(?:^|(?<=\s))([A-Za-z_]+)=", text):
+        if marker.start() < quoted_until:
+            continue
+        markers.append(marker)
+        opening = text[marker.end() : marker.end() + 1]
+        if opening in ("'", '"'):
+            quoted_until = text.find(opening, marker.end() + 1)
+    return markers
+
+
 def _unquote(value: str) -> str:
     if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
         return value[1:-1].strip()
@@ -301,9 +317,9 @@ def _fields(options: dict[str, str], command: str) -> EventFields:
             values["capacity"] = _parse_limit(value, command)
             values["capacity_given"] = True
         elif key == "remind":
-            values["reminders"] = parse_offsets(value)
+            values["reminders"] = parse_offsets(value, command=command)
         elif key == "repeat":
-            values["repeat"] = parse_repeat(value)
+            values["repeat"] = parse_repeat(value, command=command)
         elif key == "tz":
             values["tz"] = parse_zone(value, command=command).key
         elif key == "url":

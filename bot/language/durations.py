@@ -19,8 +19,11 @@ MAX_REMINDERS = 6
 OFF_WORDS = frozenset({"none", "off", "no"})
 
 
-def parse_offsets(text: str) -> tuple[timedelta, ...]:
-    """`1d,2h,30m` -> offsets before the start, largest first; `none` -> no reminders."""
+def parse_offsets(text: str, *, command: str = "newevent") -> tuple[timedelta, ...]:
+    """`1d,2h,30m` -> offsets before the start, largest first; `none` -> no reminders.
+
+    ``command`` names the command whose usage follows an error (newevent or edit).
+    """
     text = text.strip().lower()
     if text in OFF_WORDS:
         return ()
@@ -28,35 +31,35 @@ def parse_offsets(text: str) -> tuple[timedelta, ...]:
     for item in re.split(r"[,\s]+", text):
         if not item:
             continue
-        offsets.add(_parse_one(item))
+        offsets.add(_parse_one(item, command))
     if not offsets:
-        raise _bad(text)
+        raise _bad(text, command)
     if len(offsets) > MAX_REMINDERS:
-        raise UserError(f"At most {MAX_REMINDERS} reminders per event.", command="newevent")
+        raise UserError(f"At most {MAX_REMINDERS} reminders per event.", command=command)
     return tuple(sorted(offsets, reverse=True))
 
 
-def _parse_one(item: str) -> timedelta:
+def _parse_one(item: str, command: str) -> timedelta:
     pos, total = 0, timedelta()
     for match in _PART.finditer(item):
         if match.start() != pos:
-            raise _bad(item)
+            raise _bad(item, command)
         total += int(match.group(1)) * _UNITS[match.group(2)]
         pos = match.end()
     if pos != len(item) or total <= timedelta():
-        raise _bad(item)
+        raise _bad(item, command)
     if total > MAX_OFFSET:
         raise UserError(
-            f"Reminder '{item}' is too far ahead: at most 60d before the start.", command="newevent"
+            f"Reminder '{item}' is too far ahead: at most 60d before the start.", command=command
         )
     return total
 
 
-def _bad(item: str) -> UserError:
+def _bad(item: str, command: str) -> UserError:
     return UserError(
         f"Can't read the reminder '{item}': use amounts like 1d, 2h or 30m, "
         "separated by commas (remind=1d,2h), or remind=none.",
-        command="newevent",
+        command=command,
     )
 
 

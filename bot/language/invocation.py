@@ -33,13 +33,23 @@ def split_invocation(text: str, bot_name: str = "") -> Invocation | None:
         text = text[1:]
     elif not named_bot:
         return None
-    head, _, rest = text.partition(" ")
+    head, rest = first_word(text)
     head, at, target = head.partition("@")
     if at and target.lower() != bot_name.lower():
         return None  # `/cmd@OtherBot` in a group with several bots
     if not _NAME.fullmatch(head):
         return None
     return Invocation(head.lower(), rest.strip(), named_bot or bool(at))
+
+
+def first_word(text: str) -> tuple[str, str]:
+    """`rsvp\n3 maybe` -> ("rsvp", "3 maybe"): a line break or a tab ends a word too (a
+    Telegram message may put the arguments on the next line)."""
+    for index, char in enumerate(text):
+        if char.isspace():
+            # Leading whitespace gives an empty word: `! wow` is chat, not the command `wow`.
+            return text[:index], text[index:].strip()
+    return text, ""
 
 
 def _strip_address(text: str, bot_name: str) -> str | None:

@@ -20,10 +20,15 @@ _SIMPLE = {
 }
 _EVERY = re.compile(r"every\s+(\d{1,2})\s+(day|week|month|year)s?")
 _OFF = frozenset({"none", "off", "no", "never"})
+# A gathering repeats at most daily: an hourly or secondly rule would flood the scheduler.
+_TOO_OFTEN = re.compile(r"(?:^|[:;])FREQ=(HOURLY|MINUTELY|SECONDLY)(?:;|$)")
 
 
-def parse_repeat(text: str) -> str:
-    """Normalise a `repeat=` value; the empty string means the event does not repeat."""
+def parse_repeat(text: str, *, command: str = "newevent") -> str:
+    """Normalise a `repeat=` value; the empty string means the event does not repeat.
+
+    ``command`` names the command whose usage follows an error (newevent or edit).
+    """
     value = " ".join(text.strip().split())
     lowered = value.lower()
     if lowered in _OFF:
@@ -45,14 +50,16 @@ def parse_repeat(text: str) -> str:
         try:
             rrulestr(rule, dtstart=datetime(2026, 1, 1, tzinfo=UTC))
         except (ValueError, TypeError) as exc:
-            raise _bad(text, f" ({exc})") from None
+            raise _bad(text, f" ({exc})", command) from None
+        if _TOO_OFTEN.search(rule):
+            raise _bad(text, " (an event repeats at most daily)", command)
         return rule
-    raise _bad(text, "")
+    raise _bad(text, "", command)
 
 
-def _bad(text: str, detail: str) -> UserError:
+def _bad(text: str, detail: str, command: str) -> UserError:
     return UserError(
         f"Can't read repeat='{text}'{detail}. Use weekly, monthly, daily, every 2 weeks, "
         "or an RFC 5545 rule such as FREQ=WEEKLY;BYDAY=FR.",
-        command="newevent",
+        command=command,
     )
