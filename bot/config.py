@@ -112,9 +112,16 @@ class Config(_Section):
 
     @model_validator(mode="after")
     def _unique_irc_names(self) -> Config:
-        names = [network.name.lower() for network in self.irc]
-        if len(names) != len(set(names)):
-            raise ValueError("two [[irc]] entries share a name; each needs its own")
+        # Names must differ even as environment variable names (libera-chat, libera_chat).
+        seen: dict[str, str] = {}
+        for network in self.irc:
+            key = irc_password_env(network.name)
+            if key in seen:
+                raise ValueError(
+                    f"[[irc]] names '{seen[key]}' and '{network.name}' clash (both use {key}); "
+                    "give each network its own name"
+                )
+            seen[key] = network.name
         return self
 
 

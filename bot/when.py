@@ -22,7 +22,10 @@ MAX_DURATION = timedelta(days=14)
 _HAS_CLOCK = re.compile(
     r"\d{1,2}[:.h]\d{2}(?![\d.])|\b\d{1,2}\s*(am|pm)\b|\bnoon\b|\bmidnight\b", re.I
 )
-_RELATIVE = re.compile(r"in\s+(\d{1,4})\s*(m|mins?|minutes?|h|hrs?|hours?)", re.IGNORECASE)
+_UNIT = r"(?:minutes?|mins?|m|hours?|hrs?|h)\b"
+# `in 2 hours`, `in 90 min`, `in 2h30m`, `in 1 hour and 30 minutes`.
+_RELATIVE = re.compile(rf"in\s+((?:\d{{1,4}}\s*{_UNIT}\s*(?:and\s+)?)+)", re.IGNORECASE)
+_RELATIVE_PART = re.compile(rf"(\d{{1,4}})\s*({_UNIT})", re.IGNORECASE)
 _TIME = r"\d{1,2}(?::\d{2})?\s*(?:am|pm)|\d{1,2}:\d{2}"
 # `... 18:00-20:00`, `... 7pm to 9pm`: the end is a bare clock time after the start's.
 _RANGE = re.compile(
@@ -122,9 +125,15 @@ def _parse_start(text: str, *, now: datetime, zone: ZoneInfo, command: str) -> d
     relative = _RELATIVE.fullmatch(text)
     if relative:
         # Count in real time from now, not in wall-clock time: right across DST changes.
-        amount, unit = int(relative.group(1)), relative.group(2).lower()
-        step = timedelta(hours=1) if unit.startswith("h") else timedelta(minutes=1)
-        return (now + amount * step).astimezone(UTC).replace(second=0, microsecond=0)
+        delta = sum(
+            (
+                int(amount)
+                * (timedelta(hours=1) if unit.lower().startswith("h") else timedelta(minutes=1))
+                for amount, unit in _RELATIVE_PART.findall(relative.group(1))
+            ),
+            timedelta(),
+        )
+        return (now + delta).astimezone(UTC).replace(second=0, microsecond=0)
     if not _HAS_CLOCK.search(text):
         raise UserError(
             f"'{text[:60]}' has no time of day. Add one, e.g. '{text[:40]} 18:00'.",
@@ -215,6 +224,12 @@ def format_span(starts_at: datetime, ends_at: datetime | None, zone: ZoneInfo) -
     if ends_at is None:
         return format_instant(starts_at, zone)
     end = ends_at.astimezone(zone)
+    if start.tzname() != end.tzname():
+        # The span crosses a DST change: name each end's offset so neither reads wrong.
+        return (
+            f"{start:%a %Y-%m-%d %H:%M} {start.tzname()} – "
+            f"{end:%a %Y-%m-%d %H:%M} {zone_label(ends_at, zone)}"
+        )
     if end.date() == start.date():
         return f"{start:%a %Y-%m-%d %H:%M}-{end:%H:%M} {zone_label(starts_at, zone)}"
     return f"{start:%a %Y-%m-%d %H:%M} – {end:%a %Y-%m-%d %H:%M} {zone_label(starts_at, zone)}"

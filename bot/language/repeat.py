@@ -18,7 +18,7 @@ _SIMPLE = {
     "biweekly": "every 2 weeks",
     "fortnightly": "every 2 weeks",
 }
-_EVERY = re.compile(r"every\s+(\d{1,2})\s+(day|week|month|year)s?")
+_EVERY = re.compile(r"every\s+(?:(\d{1,2})\s+)?(day|week|month|year)s?")
 _OFF = frozenset({"none", "off", "no", "never"})
 # A gathering repeats at most daily: an hourly or secondly rule would flood the scheduler.
 _TOO_OFTEN = re.compile(r"(?:^|[:;])FREQ=(HOURLY|MINUTELY|SECONDLY)(?:;|$)")
@@ -36,8 +36,8 @@ def parse_repeat(text: str, *, command: str = "newevent") -> str:
     if lowered in _SIMPLE:
         return _SIMPLE[lowered]
     every = _EVERY.fullmatch(lowered)
-    if every and int(every.group(1)) >= 1:
-        count, unit = int(every.group(1)), every.group(2)
+    if every and int(every.group(1) or 1) >= 1:
+        count, unit = int(every.group(1) or 1), every.group(2)
         return (
             f"every {count} {unit}s"
             if count > 1
@@ -59,7 +59,7 @@ def parse_repeat(text: str, *, command: str = "newevent") -> str:
 
 def _bad(text: str, detail: str, command: str) -> UserError:
     return UserError(
-        f"Can't read repeat='{text}'{detail}. Use weekly, monthly, daily, every 2 weeks, "
+        f"Can't read repeat='{text[:60]}'{detail}. Use weekly, monthly, daily, every 2 weeks, "
         "or an RFC 5545 rule such as FREQ=WEEKLY;BYDAY=FR.",
         command=command,
     )

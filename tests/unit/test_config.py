@@ -197,7 +197,7 @@ ERROR_CASES = [
     ),
     pytest.param(
         f'[[irc]]\n{LIBERA}\n[[irc]]\nname = "Libera"\nhost = "h"\nnick = "g"\n',
-        "two [[irc]] entries share a name; each needs its own",
+        "[[irc]] names 'libera' and 'Libera' clash (both use GATHERBOT_IRC_LIBERA_PASSWORD)",
         id="duplicate-irc-names",
     ),
     pytest.param("[bot\n", "not valid TOML: Expected ']'", id="invalid-toml"),

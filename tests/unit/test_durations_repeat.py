@@ -138,6 +138,8 @@ def test_shown_offsets_read_back_the_same(text: str) -> None:
         pytest.param("annually", "yearly", id="annually"),
         pytest.param("biweekly", "every 2 weeks", id="biweekly"),
         pytest.param("fortnightly", "every 2 weeks", id="fortnightly"),
+        pytest.param("every week", "weekly", id="every-week"),
+        pytest.param("every month", "monthly", id="every-month"),
         pytest.param("every 2 weeks", "every 2 weeks", id="every-2-weeks"),
         pytest.param("every  2   weeks", "every 2 weeks", id="every-2-weeks-spaced"),
         pytest.param("Every 3 Months", "every 3 months", id="every-3-months"),

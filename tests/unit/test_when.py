@@ -581,3 +581,21 @@ def test_a_resolved_time_is_shown_as_it_was_typed() -> None:
 )
 def test_a_relative_time_reads_naturally(delta: timedelta, shown: str) -> None:
     assert format_relative(NOW + delta, NOW) == shown
+
+
+@pytest.mark.parametrize(
+    ("text", "minutes"),
+    [("in 90 min", 90), ("in 2h30m", 150), ("in 1 hour and 30 minutes", 90), ("in 2 hours", 120)],
+)
+def test_relative_times_may_combine_hours_and_minutes(text: str, minutes: int) -> None:
+    when = resolve(text, now=NOW, zone=ZoneInfo("Europe/Warsaw"))
+    assert when.starts_at == NOW + timedelta(minutes=minutes)
+
+
+def test_a_span_across_a_dst_change_names_both_offsets() -> None:
+    zone = ZoneInfo("Europe/Warsaw")
+    start = datetime(2027, 3, 27, 21, 0, tzinfo=UTC)  # Sat 22:00 CET
+    end = datetime(2027, 3, 28, 2, 0, tzinfo=UTC)  # Sun 04:00 CEST
+    assert format_span(start, end, zone) == (
+        "Sat 2027-03-27 22:00 CET – Sun 2027-03-28 04:00 CEST (Europe/Warsaw)"
+    )
