@@ -78,6 +78,7 @@ async def edit_event(
 ) -> EditOutcome:
     """Apply ``fields`` to a locked, open event (see ``open_event``)."""
     changes: list[str] = []
+    place_changed = False
     new_when = _new_when(event, fields, now)
     moved = (new_when.starts_at, new_when.ends_at) != (event.starts_at, event.ends_at)
     if moved or new_when.timezone != event.timezone:
@@ -99,6 +100,7 @@ async def edit_event(
         value = getattr(fields, name)
         if value is not None and value != getattr(event, attribute):
             setattr(event, attribute, value)
+            place_changed = place_changed or name in ("where", "url")
             changes.append(
                 "description updated" if name == "description" else f"{name} → {value or '(none)'}"
             )
@@ -116,7 +118,8 @@ async def edit_event(
         raise UserError("Nothing changed: those are already the event's values.", command="edit")
     event.updated_at = now
     tell: list[UserRef] = []
-    if moved or fields.where is not None or fields.url is not None:
+    # Only a new time or place is worth a message; a place typed again as it was is not.
+    if moved or place_changed:
         tell = [
             a.person
             for a in await uow.rsvps.attendees(event.id)
