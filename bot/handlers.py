@@ -186,7 +186,17 @@ async def edit(ctx: Context, args: EditArgs) -> list[Reply]:
     if outcome.promoted:
         names = ", ".join(p.display for p in outcome.promoted)
         lines.append(line(f"Off the waitlist and now going: {names}."))
-    return [reply(*lines), event_card(outcome.event, ctx.now)]
+    event = outcome.event
+    if event.capacity is not None and event.counts.seats > event.capacity:
+        # Seats already given are kept: taking them back would be worse than a full room.
+        lines.append(
+            line(
+                f"{event.counts.seats} seats are already taken, more than the new "
+                f"limit of {event.capacity}. Nobody loses their seat; new RSVPs join "
+                "the waitlist."
+            )
+        )
+    return [reply(*lines), event_card(event, ctx.now)]
 
 
 async def cancel(ctx: Context, args: CancelArgs) -> list[Reply]:

@@ -310,3 +310,20 @@ async def test_who_lists_going_with_guests_and_notes_then_the_waitlist_then_mayb
 
 async def test_who_for_an_unknown_event_says_so(chat: Chat) -> None:
     assert (await chat.say("!who 3")).startswith("There is no event #3.")
+
+
+async def test_lowering_the_limit_below_the_seats_taken_keeps_everyone_and_says_so(
+    database: Database,
+) -> None:
+    chat = Chat(database)
+    await chat.say("!newevent Coffee | tomorrow 18:00 | Café Nero | limit=5", "olga")
+    for name in ("ann", "ben", "cid"):
+        await chat.say("!rsvp 1", name)
+    answer = await chat.say("!edit 1 limit=2", "olga")
+    assert "Updated #1 Coffee: limit 5 → 2." in answer
+    assert "3 seats are already taken, more than the new limit of 2. Nobody loses their seat" in (
+        answer
+    )
+    assert "dan: #1 Coffee is full, so you're on the waitlist at position 1." in (
+        await chat.say("!rsvp 1", "dan")
+    )
