@@ -13,6 +13,7 @@ from bot.context import Context
 from bot.errors import UserError
 from bot.language import arguments as a
 from bot.language.invocation import Invocation, split_invocation
+from bot.language.text import clean_input
 from bot.replies import Line, Reply, bold, cmd, line, reply
 
 MAX_INPUT = 2000
@@ -217,6 +218,7 @@ def parse_command(text: str, bot_name: str = "") -> ParsedCommand | None:
     Raises UnknownCommand for a command-like line with an unknown name, and UserError (with
     the command's name for its usage) for bad arguments or overlong input.
     """
+    text = clean_input(text)
     invocation = split_invocation(text, bot_name)
     if invocation is None:
         return None

@@ -123,9 +123,17 @@ def _rsvp_reply(person: UserRef, outcome: RsvpOutcome, ctx: Context) -> Reply:
     if outcome.status is RsvpStatus.GOING:
         said = f"you're going to {name}{guests}."
     elif outcome.status is RsvpStatus.WAITLISTED:
+        left = event.seats_left or 0
+        seats = f"{left} seat{'s' if left != 1 else ''}"
+        why = (
+            f"{name} has only {seats} left, not enough for you{guests}"
+            if left
+            else f"{name} is full"
+        )
         said = (
-            f"{name} is full, so you're on the waitlist at position {outcome.position}"
-            f"{guests}. You'll move up automatically when a seat frees."
+            f"{why}, so you're on the waitlist at position {outcome.position}"
+            f"{guests if not left else ''}. You'll move up automatically when "
+            f"{'seats free' if left else 'a seat frees'}."
         )
     elif outcome.status is RsvpStatus.MAYBE:
         said = f"you're a maybe for {name}."

@@ -140,8 +140,10 @@ class RsvpRow(Base):
     status: Mapped[RsvpStatus] = mapped_column(_enum(RsvpStatus))
     guests: Mapped[int] = mapped_column(Integer, default=0)
     note: Mapped[str] = mapped_column(String(255), default="")
-    # When the person joined the waitlist: the waitlist is served in this order.
+    # When the person joined the waitlist, and their place in line: handed out under the
+    # event's lock, so it follows the order RSVPs were taken even when clocks disagree.
     waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    waitlist_seq: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -267,9 +267,16 @@ class RsvpRepository:
             select(RsvpRow)
             .where(RsvpRow.event_id == event_id, RsvpRow.status == RsvpStatus.WAITLISTED)
             .options(selectinload(RsvpRow.person))
-            .order_by(RsvpRow.waitlisted_at, RsvpRow.id)
+            .order_by(RsvpRow.waitlist_seq, RsvpRow.id)
         )
         return list(rows)
+
+    async def next_waitlist_seq(self, event_id: int) -> int:
+        """The next place in line; call with the event locked."""
+        last = await self._session.scalar(
+            select(func.max(RsvpRow.waitlist_seq)).where(RsvpRow.event_id == event_id)
+        )
+        return (last or 0) + 1
 
     async def attendees(self, event_id: int) -> list[Attendee]:
         """Everyone who answered, going first (in RSVP order), then the waitlist in order,
@@ -284,7 +291,7 @@ class RsvpRepository:
             select(RsvpRow)
             .where(RsvpRow.event_id == event_id)
             .options(selectinload(RsvpRow.person))
-            .order_by(rank, RsvpRow.waitlisted_at, RsvpRow.created_at, RsvpRow.id)
+            .order_by(rank, RsvpRow.waitlist_seq, RsvpRow.created_at, RsvpRow.id)
         )
         attendees: list[Attendee] = []
         position = 0

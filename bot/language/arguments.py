@@ -16,6 +16,7 @@ from bot.errors import UserError
 from bot.language.durations import parse_offsets
 from bot.language.invocation import first_word
 from bot.language.repeat import parse_repeat
+from bot.language.text import is_blank
 from bot.when import parse_zone
 
 MAX_TITLE = 100
@@ -33,6 +34,7 @@ _STATUS_WORDS = {
     **dict.fromkeys(("no", "n", "not", "out", "cant", "can't", "nope"), RsvpStatus.NOT_GOING),
 }
 _GUESTS = re.compile(r"\+(\d+)")
+_LOOKS_LIKE_GUESTS = re.compile(r"\+|-\d")
 _URL = re.compile(r"https?://\S+", re.IGNORECASE)
 _UNLIMITED = frozenset({"none", "off", "no", "unlimited", "-"})
 
@@ -197,6 +199,12 @@ def parse_rsvp(rest: str) -> RsvpArgs:
             guests = int(word[1:])
             if guests > MAX_GUESTS:
                 raise UserError(f"At most +{MAX_GUESTS} guests per person.", command="rsvp")
+        elif _LOOKS_LIKE_GUESTS.match(word):
+            # `-1`, `+1.5`, `+abc` are meant as guests; storing them as a note would hide that.
+            raise UserError(
+                f"'{word[:12]}' is not a number of guests: write +1, +2 … (or +0 for none).",
+                command="rsvp",
+            )
         else:
             break
         words.pop(0)
@@ -275,8 +283,11 @@ def _parse_options(text: str, command: str) -> dict[str, str]:
             command=command,
         )
     options: dict[str, str] = {}
+    previous = ""
     for index, marker in enumerate(markers):
         key = _canonical_key(marker.group(1))
+        if key is None and previous == "description":
+            continue  # free text: `description=wifi pass=abc123`
         if key is None:
             raise UserError(
                 f"Unknown option '{marker.group(1)[:20]}'. Known options: "
@@ -285,9 +296,17 @@ def _parse_options(text: str, command: str) -> dict[str, str]:
             )
         if key in options:
             raise UserError(f"The option {key}= is given twice.", command=command)
-        end = markers[index + 1].start() if index + 1 < len(markers) else len(text)
-        options[key] = _unquote(text[marker.end() : end].strip())
+        options[key] = _unquote(text[marker.end() : _value_end(text, markers, index)].strip())
+        previous = key
     return options
+
+
+def _value_end(text: str, markers: list[re.Match[str]], index: int) -> int:
+    """Where the value of option ``index`` ends: at the next known ` key=`."""
+    for marker in markers[index + 1 :]:
+        if _canonical_key(marker.group(1)) is not None:
+            return marker.start()
+    return len(text)
 
 
 def _option_markers(text: str) -> list[re.Match[str]]:
@@ -354,7 +373,7 @@ def _parse_limit(value: str, command: str) -> int | None:
 
 def _check_title(title: str, command: str) -> str:
     title = " ".join(title.split())
-    if not title:
+    if is_blank(title):
         raise UserError("The title is empty.", command=command)
     return _check_length(title, MAX_TITLE, "title", command)
 

@@ -32,9 +32,9 @@ async def open_event(uow: UnitOfWork, event_id: int, now: datetime, command: str
     if event is None:
         raise missing_event(event_id, command)
     if event.status is EventStatus.CANCELLED:
-        raise UserError(f"#{event.id} {event.title} was cancelled.", command=command)
+        raise UserError(f"#{event.id} {event.title} was cancelled.")
     if (event.ends_at or event.starts_at) <= now:
-        raise UserError(f"#{event.id} {event.title} is already over.", command=command)
+        raise UserError(f"#{event.id} {event.title} is already over.")
     return event
 
 
@@ -71,31 +71,40 @@ async def set_rsvp(
             status=RsvpStatus.NOT_GOING,
             guests=0,
             note="",
-            waitlisted_at=None,
             created_at=now,
             updated_at=now,
         )
         uow.rsvps.add(row)
-    wanted_guests = row.guests if guests is None else guests
+    # Guests carry over while the answer is still "coming" in some form; after a "no" a
+    # plain yes means just the person. A note belongs to the answer it was given with.
+    if guests is None:
+        guests = row.guests if previous not in (None, RsvpStatus.NOT_GOING) else 0
+    if note is not None or status is not previous:
+        row.note = note or ""
+    if status is RsvpStatus.GOING and event.capacity is not None and 1 + guests > event.capacity:
+        raise UserError(
+            f"#{event.id} {event.title} has {event.capacity} seats in all; you with +{guests} "
+            f"would need {1 + guests}.",
+            command=command,
+        )
     refused: int | None = None
-    if note is not None:
-        row.note = note
-    if status is RsvpStatus.GOING:
-        if previous is RsvpStatus.GOING:
-            if fits(event.capacity, taken - row.seats, 1 + wanted_guests):
-                row.guests = wanted_guests
-            else:
-                refused = wanted_guests
-        elif previous is RsvpStatus.WAITLISTED:
-            row.guests = wanted_guests  # keeps its place; promoted below if it fits now
+    if status is not RsvpStatus.GOING:
+        row.status, row.guests = status, guests
+        row.waitlisted_at = row.waitlist_seq = None
+    elif previous is RsvpStatus.GOING:
+        if fits(event.capacity, taken - row.seats, 1 + guests):
+            row.guests = guests
         else:
-            row.guests = wanted_guests
-            if fits(event.capacity, taken, row.seats):
-                row.status, row.waitlisted_at = RsvpStatus.GOING, None
-            else:
-                row.status, row.waitlisted_at = RsvpStatus.WAITLISTED, now
+            refused = guests
+    elif previous is RsvpStatus.WAITLISTED:
+        row.guests = guests  # keeps its place; promoted below if it fits now
+    elif fits(event.capacity, taken, 1 + guests):
+        row.status, row.guests = RsvpStatus.GOING, guests
     else:
-        row.status, row.guests, row.waitlisted_at = status, wanted_guests, None
+        # The place in line is handed out under the event lock, so it follows the order in
+        # which RSVPs were really taken, not the clocks of the messages.
+        row.status, row.guests = RsvpStatus.WAITLISTED, guests
+        row.waitlisted_at, row.waitlist_seq = now, await uow.rsvps.next_waitlist_seq(event.id)
     row.updated_at = now
     await uow.rsvps.flush()
     promoted = await promote_waitlist(uow, event, now)
@@ -120,6 +129,7 @@ async def promote_waitlist(uow: UnitOfWork, event: EventRow, now: datetime) -> l
     waitlist = await uow.rsvps.waitlist(event.id)
     lucky = promotions(event.capacity, taken, [Party(row, row.seats) for row in waitlist])
     for row in lucky:
-        row.status, row.waitlisted_at, row.updated_at = RsvpStatus.GOING, None, now
+        row.status, row.updated_at = RsvpStatus.GOING, now
+        row.waitlisted_at = row.waitlist_seq = None
     await uow.rsvps.flush()
     return [person_ref(row.person) for row in lucky]

@@ -131,6 +131,7 @@ def upgrade() -> None:
         sa.Column("guests", sa.Integer(), nullable=False),
         sa.Column("note", sa.String(length=255), nullable=False),
         sa.Column("waitlisted_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("waitlist_seq", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(

@@ -73,8 +73,8 @@ async def test_a_party_too_big_for_the_free_seats_joins_the_waitlist(chat: Chat)
     await coffee(chat, limit=3)
     await chat.say("!rsvp 1 +1", "bob")
     assert await chat.say("!rsvp 1 +1", "carol") == (
-        "carol: #1 Coffee is full, so you're on the waitlist at position 1 with +1. "
-        "You'll move up automatically when a seat frees.\n"
+        "carol: #1 Coffee has only 1 seat left, not enough for you with +1, so you're on the "
+        "waitlist at position 1. You'll move up automatically when seats free.\n"
         f"{CARD} · 2/3 going · 1 waitlisted"
     )
     # The one seat left still goes to someone who fits in it.
@@ -178,9 +178,9 @@ async def test_raising_the_limit_seats_the_waitlist_in_order_and_tells_them(chat
 async def test_a_big_party_at_the_head_keeps_its_place_while_a_smaller_one_takes_a_seat(
     chat: Chat,
 ) -> None:
-    await coffee(chat, limit=2)
-    await chat.say("!rsvp 1", "bob")
-    await chat.say("!rsvp 1", "carol")
+    await coffee(chat, limit=3)
+    for name in ("bob", "carol", "frank"):
+        await chat.say("!rsvp 1", name)
     await chat.say("!rsvp 1 +2", "dave")
     await chat.say("!rsvp 1", "erin")
 
@@ -189,10 +189,44 @@ async def test_a_big_party_at_the_head_keeps_its_place_while_a_smaller_one_takes
     assert chat.network.sent_to("id-dave") == []
     assert len(chat.network.sent_to("id-erin")) == 1
     assert await who_lines(chat) == [
-        "Going (2): carol, erin",
+        "Going (3): carol, frank, erin",
         "Waitlist (1): 1. dave +2",
         "Can't make it (1): bob",
     ]
+
+
+async def test_a_party_bigger_than_the_whole_event_is_refused_and_nothing_is_stored(
+    chat: Chat,
+) -> None:
+    await coffee(chat, limit=2)
+    answer = await chat.say("!rsvp 1 +2", "dave")
+    assert answer.startswith("#1 Coffee has 2 seats in all; you with +2 would need 3.")
+    assert await who_lines(chat) == ["Nobody is going yet. Be the first: !rsvp 1"]
+
+
+async def test_a_plain_yes_after_a_no_means_just_me_and_drops_the_old_note(chat: Chat) -> None:
+    await coffee(chat, limit=5)
+    await chat.say("!rsvp 1 +2 bringing Tom", "bob")
+    await chat.say("!rsvp 1 no", "bob")
+    assert await who_lines(chat) == [
+        "Nobody is going yet. Be the first: !rsvp 1",
+        "Can't make it (1): bob",
+    ]
+    assert "bob: you're going to #1 Coffee." in await chat.say("!rsvp 1", "bob")
+    assert await who_lines(chat) == ["Going (1): bob"]
+
+
+async def test_the_waitlist_follows_the_order_rsvps_were_taken_even_if_clocks_disagree(
+    chat: Chat,
+) -> None:
+    await coffee(chat, limit=1)
+    await chat.say("!rsvp 1", "bob")
+    chat.clock.advance(minutes=5)
+    await chat.say("!rsvp 1", "carol")
+    chat.clock.advance(minutes=-3)  # a message stamped earlier but handled later
+    answer = await chat.say("!rsvp 1", "dave")
+    assert "waitlist at position 2" in answer
+    assert "Waitlist (2): 1. carol, 2. dave" in await who_lines(chat)
 
 
 async def test_asking_for_more_guests_than_there_are_seats_keeps_the_old_seat(

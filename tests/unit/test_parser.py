@@ -760,3 +760,33 @@ def test_input_of_exactly_the_maximum_length_is_accepted() -> None:
 
 def test_another_bots_command_is_ignored_even_when_overlong() -> None:
     assert parse_command("/rsvp@OtherBot " + "x" * 3000, BOT) is None
+
+
+@pytest.mark.parametrize("word", ["-1", "+1.5", "+abc", "+"])
+def test_a_malformed_guest_count_is_refused_rather_than_kept_as_a_note(word: str) -> None:
+    error = refusal(f"!rsvp 3 {word} late")
+    assert "is not a number of guests" in str(error)
+    assert error.command == "rsvp"
+
+
+def test_a_description_may_contain_an_equals_sign() -> None:
+    _, args = parsed("!newevent Coffee | tomorrow 18:00 | description=wifi pass=abc123 limit=4")
+    assert args.fields.description == "wifi pass=abc123"
+    assert args.fields.capacity == 4
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("Coffee\x1b[31m", "Coffee[31m"),  # terminal escapes lose their ESC
+        ("Cof\u202efee", "Coffee"),  # a right-to-left override would disguise the title
+        ("Caf\udcc3 bar", "Caf? bar"),  # an undecodable byte from a terminal
+    ],
+)
+def test_control_and_bidi_characters_never_reach_a_title(typed: str, stored: str) -> None:
+    _, args = parsed(f"!newevent {typed} | tomorrow 18:00")
+    assert args.title == stored
+
+
+def test_a_title_of_only_invisible_characters_is_empty() -> None:
+    assert "The title is empty." in str(refusal("!newevent \u200b\u200b | tomorrow 18:00"))
