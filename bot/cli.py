@@ -15,7 +15,7 @@ from pathlib import Path
 from bot.app import running_bot
 from bot.config import Config, ConfigError, load_config
 from bot.ports import Adapter
-from storage import Database, redact_url
+from storage import Database, DatabaseError, redact_url
 
 log = logging.getLogger("gatherbot")
 
@@ -34,6 +34,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(asyncio.run(args.action(args, config)))
+    except DatabaseError as exc:
+        print(f"gatherbot: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 
@@ -63,6 +66,7 @@ def _parser() -> argparse.ArgumentParser:
         "--as",
         dest="user",
         default=_login_name(),
+        type=_name,
         metavar="NAME",
         help="who you are in the chat (default: your login name)",
     )
@@ -101,6 +105,13 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("config", type=Path, metavar="FILE")
     check.set_defaults(action=_check_config)
     return parser
+
+
+def _name(value: str) -> str:
+    value = value.strip()
+    if not value or any(ch.isspace() for ch in value):
+        raise argparse.ArgumentTypeError("a name is one word, e.g. --as alice")
+    return value
 
 
 def _login_name() -> str:

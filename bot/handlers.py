@@ -261,7 +261,7 @@ async def tz(ctx: Context, args: ZoneArgs) -> list[Reply]:
             return [
                 reply(
                     line(
-                        f"Time zone here: {zone.key} ({zone_label(ctx.now, zone)}, {source}). "
+                        f"Time zone here: {zone_label(ctx.now, zone)}, {source}. "
                         f"Now it is {format_instant(ctx.now, zone)}."
                     ),
                     line("Admins can change it: ", cmd("tz Europe/Warsaw")),

@@ -10,6 +10,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 import migrations
@@ -21,6 +22,10 @@ DEFAULT_URL = "sqlite+aiosqlite:///gatherbot.db"
 SQLITE_BUSY_SECONDS = 30
 
 
+class DatabaseError(Exception):
+    """The database cannot be used. The message names it (password hidden) and the reason."""
+
+
 def redact_url(url: str) -> str:
     """The URL with any password hidden, for messages and logs."""
     return make_url(url).render_as_string(hide_password=True)
@@ -30,11 +35,24 @@ class Database:
     """One engine per process; a fresh session for every unit of work."""
 
     def __init__(self, url: str = DEFAULT_URL) -> None:
-        parsed = make_url(url)
+        try:
+            parsed = make_url(url)
+        except ArgumentError:
+            # Not echoed: a mistyped URL may still hold a password.
+            raise DatabaseError(
+                "not a database URL; expected e.g. sqlite+aiosqlite:///gatherbot.db or "
+                "postgresql+asyncpg://user:password@host/dbname"
+            ) from None
         self.url = url
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         connect_args: dict[str, Any] = {"timeout": SQLITE_BUSY_SECONDS} if self.is_sqlite else {}
-        self.engine: AsyncEngine = create_async_engine(parsed, connect_args=connect_args)
+        try:
+            self.engine: AsyncEngine = create_async_engine(parsed, connect_args=connect_args)
+        except (NoSuchModuleError, ArgumentError, ImportError) as exc:
+            raise DatabaseError(
+                f"cannot use {redact_url(url)}: {_reason(exc)} (gatherbot supports "
+                "sqlite+aiosqlite and postgresql+asyncpg)"
+            ) from None
         if self.is_sqlite:
             _configure_sqlite(self.engine)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
@@ -44,11 +62,21 @@ class Database:
 
     async def upgrade(self) -> None:
         """Bring the schema to the newest migration (idempotent)."""
-        async with self.engine.begin() as connection:
-            await connection.run_sync(_upgrade)
+        try:
+            async with self.engine.begin() as connection:
+                await connection.run_sync(_upgrade)
+        except (OSError, SQLAlchemyError) as exc:
+            raise DatabaseError(f"cannot open {redact_url(self.url)}: {_reason(exc)}") from exc
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def _reason(exc: BaseException) -> str:
+    """The driver's own words, first line only (SQLAlchemy appends SQL and a link)."""
+    cause = exc.orig if isinstance(exc, DBAPIError) else exc
+    text = str(cause).strip().splitlines()[0] if str(cause).strip() else ""
+    return text or cause.__class__.__name__
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

@@ -14,6 +14,7 @@ from typing import TextIO
 
 from adapters.console.render import render_plain
 from bot.domain import ChannelKind, ChannelRef, IncomingMessage, Role, UserRef
+from bot.language.text import clean_input
 from bot.ports import MessageHandler
 from bot.replies import Reply
 
@@ -88,8 +89,12 @@ class ConsoleAdapter:
     async def _answer(self, text: str) -> None:
         assert self._on_message is not None
         line = text.strip()
-        if line.startswith(":as "):
-            self._user = line[4:].strip() or self._user
+        if line == ":as" or line.startswith(":as "):
+            name = clean_input(line[3:]).strip()
+            if not name or " " in name:
+                self._write("(say who you are: :as NAME, one word)")
+                return
+            self._user = name
             self._write(f"(you are now {self._user})")
             return
         if not line:
@@ -110,7 +115,8 @@ class ConsoleAdapter:
 
     async def send(self, target: UserRef | ChannelRef, reply: Reply) -> None:
         label = f"to {target.display}" if isinstance(target, UserRef) else f"in {target.label}"
-        self._write(f"({label}) {render_plain(reply)}")
+        # Every line of a private message carries its label: it is not said in the channel.
+        self._write("\n".join(f"({label}) {text}" for text in render_plain(reply).splitlines()))
 
     async def roles(self, user: UserRef, channel: ChannelRef) -> frozenset[Role]:
         return frozenset({Role.CHANNEL_ADMIN}) if user.id == self._admin_user else frozenset()

@@ -102,7 +102,9 @@ async def edit_event(
             setattr(event, attribute, value)
             place_changed = place_changed or name in ("where", "url")
             changes.append(
-                "description updated" if name == "description" else f"{name} → {value or '(none)'}"
+                ("description updated" if value else "description removed")
+                if name == "description"
+                else f"{name} → {value or '(none)'}"
             )
     if fields.reminders is not None and format_offsets(fields.reminders) != event.reminders:
         event.reminders = format_offsets(fields.reminders)

@@ -66,3 +66,20 @@ def test_run_says_what_is_missing_when_no_network_can_start(tmp_path: Path) -> N
         result.stderr
     )
     assert TOKEN not in result.stderr
+
+
+def test_a_database_that_cannot_be_opened_gets_one_line_without_the_password(
+    tmp_path: Path,
+) -> None:
+    cases = {
+        "sqlite+aiosqlite:////nonexistent/folder/x.db": "unable to open database file",
+        "postgresql+asyncpg://postgres:hunter2@127.0.0.1:1/x": "Connect call failed",
+        "not a url": "not a database URL",
+    }
+    for url, reason in cases.items():
+        result = gatherbot("console", "--database", url, cwd=tmp_path, stdin="!events\n")
+        assert result.returncode == 2
+        assert result.stderr.startswith("gatherbot: "), result.stderr
+        assert reason in result.stderr
+        assert "Traceback" not in result.stderr
+        assert "hunter2" not in result.stderr
