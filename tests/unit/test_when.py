@@ -5,7 +5,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import re
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,9 +14,11 @@ import pytest
 from bot.errors import UserError
 from bot.when import (
     When,
+    _zone_abbreviations,
     format_instant,
     format_relative,
     format_span,
+    parse_end,
     parse_zone,
     resolve,
     zone_or_none,
@@ -599,3 +602,341 @@ def test_a_span_across_a_dst_change_names_both_offsets() -> None:
     assert format_span(start, end, zone) == (
         "Sat 2027-03-27 22:00 CET – Sun 2027-03-28 04:00 CEST (Europe/Warsaw)"
     )
+
+
+# --- Never a different time than the one written: read it right or refuse -----------------
+# Each table below comes from a QA finding where the old code silently stored a wrong time.
+
+TOMORROW = (2026, 11, 22)  # Sunday
+ZONE_ADVICE = "Write the time zone as a place name such as Europe/Warsaw (or tz=Europe/Warsaw)"
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [
+        # A bare start takes the end's am/pm when that puts it before the end.
+        pytest.param("tomorrow 7-9pm", utc(*TOMORROW, 19), utc(*TOMORROW, 21), id="7-9pm"),
+        pytest.param("tomorrow 7 - 9pm", utc(*TOMORROW, 19), utc(*TOMORROW, 21), id="spaced"),
+        pytest.param("tomorrow at 7-9pm", utc(*TOMORROW, 19), utc(*TOMORROW, 21), id="at-7-9pm"),
+        pytest.param("tomorrow 9-11am", utc(*TOMORROW, 9), utc(*TOMORROW, 11), id="9-11am"),
+        pytest.param("tomorrow 11-1pm", utc(*TOMORROW, 11), utc(*TOMORROW, 13), id="11-1pm"),
+        pytest.param("tomorrow 12-2pm", utc(*TOMORROW, 12), utc(*TOMORROW, 14), id="12-2pm"),
+        pytest.param("tomorrow 10-noon", utc(*TOMORROW, 10), utc(*TOMORROW, 12), id="10-noon"),
+        pytest.param(
+            "tomorrow 10-midnight", utc(*TOMORROW, 22), utc(2026, 11, 23), id="10-midnight"
+        ),
+        # A bare end after an am/pm start is the first such hour after the start.
+        pytest.param("tomorrow 7pm-9", utc(*TOMORROW, 19), utc(*TOMORROW, 21), id="7pm-9"),
+        pytest.param("tomorrow 11am-1", utc(*TOMORROW, 11), utc(*TOMORROW, 13), id="11am-1"),
+        pytest.param("tomorrow 11pm-1", utc(*TOMORROW, 23), utc(2026, 11, 23, 1), id="11pm-1"),
+        pytest.param("tomorrow noon-2", utc(*TOMORROW, 12), utc(*TOMORROW, 14), id="noon-2"),
+        # A bare end after a 24-hour start is a 24-hour hour.
+        pytest.param("tomorrow 18:00-20", utc(*TOMORROW, 18), utc(*TOMORROW, 20), id="18:00-20"),
+        # Words on either side.
+        pytest.param("tomorrow noon-2pm", utc(*TOMORROW, 12), utc(*TOMORROW, 14), id="noon-2pm"),
+        pytest.param(
+            "tomorrow 18:00-midnight", utc(*TOMORROW, 18), utc(2026, 11, 23), id="to-midnight"
+        ),
+        pytest.param(
+            "tomorrow 7 pm to 9 pm", utc(*TOMORROW, 19), utc(*TOMORROW, 21), id="spaced-pm"
+        ),
+        # Clock times written with a dot or an h, and a.m./p.m.
+        pytest.param("tomorrow 18.00-20.00", utc(*TOMORROW, 18), utc(*TOMORROW, 20), id="dots"),
+        pytest.param("tomorrow 18h00-20h30", utc(*TOMORROW, 18), utc(*TOMORROW, 20, 30), id="h"),
+        pytest.param(
+            "tomorrow 7:30 p.m.-9 p.m.", utc(*TOMORROW, 19, 30), utc(*TOMORROW, 21), id="p.m."
+        ),
+        pytest.param("2026-12-05T18:00-20:00", utc(2026, 12, 5, 18), utc(2026, 12, 5, 20), id="T"),
+    ],
+)
+def test_a_range_keeps_the_times_written(text: str, start: datetime, end: datetime) -> None:
+    assert resolve(text, now=NOW, zone=UTC_ZONE) == When(start, end, "UTC")
+
+
+@pytest.mark.parametrize(
+    ("text", "start"),
+    [
+        pytest.param("tomorrow 18.00", utc(*TOMORROW, 18), id="dotted"),
+        pytest.param("tomorrow 18h00", utc(*TOMORROW, 18), id="h"),
+        pytest.param("tomorrow 7.30pm", utc(*TOMORROW, 19, 30), id="dotted-pm"),
+        pytest.param("tomorrow 7 AM", utc(*TOMORROW, 7), id="upper-case-am"),
+        pytest.param("midnight", utc(*TOMORROW, 0), id="midnight-alone-is-the-coming-one"),
+        pytest.param("tomorrow 00:00", utc(*TOMORROW, 0), id="00:00"),
+        pytest.param("day after tomorrow 18:00", utc(2026, 11, 23, 18), id="day-after-tomorrow"),
+        pytest.param("5th of december 18:00", utc(2026, 12, 5, 18), id="ordinal-of-month"),
+        pytest.param("in 3 days 18:00", utc(2026, 11, 24, 18), id="in-3-days-with-a-time"),
+        pytest.param("in an hour", utc(2026, 11, 21, 13), id="in-an-hour"),
+        pytest.param("in 1.5 hours", utc(2026, 11, 21, 13, 30), id="in-1.5-hours"),
+        pytest.param("in 2h30m", utc(2026, 11, 21, 14, 30), id="in-2h30m"),
+    ],
+)
+def test_a_clock_time_is_read_as_written(text: str, start: datetime) -> None:
+    assert resolve(text, now=NOW, zone=UTC_ZONE).starts_at == start
+
+
+@pytest.mark.parametrize(
+    ("text", "clock"),
+    [
+        pytest.param("tomorrow 18:00", time(14, 50), id="current-clock-time"),
+        pytest.param("tomorrow 7pm", time(7), id="meridiem-dropped"),
+        pytest.param("monday noon", time(0), id="word-dropped"),
+    ],
+)
+def test_the_safety_net_refuses_whatever_dateparser_misreads(
+    monkeypatch: pytest.MonkeyPatch, text: str, clock: time
+) -> None:
+    # Stand in for any silent misreading: dateparser answers with a different clock time.
+    def misread(*_args: object, **_kwargs: object) -> datetime:
+        return datetime.combine(datetime(2026, 11, 23).date(), clock)
+
+    monkeypatch.setattr("bot.when.dateparser.parse", misread)
+    with pytest.raises(UserError, match=f"Can't understand the time '{text}'"):
+        resolve(text, now=NOW, zone=UTC_ZONE)
+
+
+def test_the_safety_net_refuses_a_misread_date(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(
+        "bot.when.dateparser.parse", lambda *_args, **_kwargs: datetime(2026, 12, 6, 18)
+    )
+    with pytest.raises(UserError, match="Can't understand the time '5 dec 18:00'"):
+        resolve("5 dec 18:00", now=NOW, zone=UTC_ZONE)
+
+
+@pytest.mark.parametrize(
+    ("text", "ends", "message"),
+    [
+        pytest.param(
+            "tomorrow 18:00 20:00", "", "it has more than one time of day (18:00, 20:00)", id="two"
+        ),
+        pytest.param("tomorrow 18-20", "", "with minutes or am/pm, e.g. 18:00", id="bare-hours"),
+        pytest.param(
+            "tomorrow 10-2am", "", "Can't tell when 'tomorrow 10-2am' starts", id="10-2am"
+        ),
+        pytest.param("tomorrow 18:00-5", "", "Can't tell when 'tomorrow 18:00-5' ends", id="18-5"),
+        pytest.param("tomorrow 13pm", "", "Can't understand the time 'tomorrow 13pm'", id="13pm"),
+        pytest.param("tomorrow 18:60", "", "Can't understand the time", id="minute-60"),
+        pytest.param("tomorrow 18:00:30", "", "Can't understand the time", id="seconds"),
+        pytest.param("the 5th 18:00", "", "Can't understand the time 'the 5th 18:00'", id="5th"),
+        pytest.param(
+            "friday 2026-12-05 18:00", "", "2026-12-05 is a Saturday, not a Friday.", id="weekday"
+        ),
+        pytest.param("tomorrow midnight", "", "'tomorrow midnight' is ambiguous", id="midnight"),
+        pytest.param("tomorrow 12am", "", "'tomorrow 12am' is ambiguous", id="12am"),
+        pytest.param("tomorrow 12am-2am", "", "is ambiguous", id="12am-start"),
+        pytest.param("2026-12-05 18:00", "2026-12-06 midnight", "is ambiguous", id="end-midnight"),
+        pytest.param("2026-12-05 18:00", "in 2 hours", "Give the end as a time", id="end-in"),
+        pytest.param("2026-12-05 18:00", "8", "e.g. 08:00 or 8pm", id="end-bare-hour"),
+    ],
+)
+def test_a_time_that_cannot_be_read_exactly_is_refused(text: str, ends: str, message: str) -> None:
+    with pytest.raises(UserError) as caught:
+        resolve(text, now=NOW, zone=UTC_ZONE, ends=ends)
+    assert message in str(caught.value)
+    assert caught.value.command == "newevent"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("2026-12-05 18:00 CET", id="CET"),
+        pytest.param("2026-12-05 18:00 PST", id="PST"),
+        pytest.param("2026-12-05 18:00 EST", id="EST"),
+        pytest.param("2026-12-05 18:00 cest", id="lower-case"),
+        pytest.param("2026-12-05 18:00 GMT+2", id="GMT+2"),
+        pytest.param("2026-12-05 18:00 UTC+02:00", id="UTC+02:00"),
+        pytest.param("2026-12-05 18:00 +02:00", id="+02:00"),
+        pytest.param("2026-12-05 18:00 -05:00", id="-05:00"),
+        pytest.param("2026-12-05 18:00+0200", id="+0200"),
+        pytest.param("2026-12-05 18:00Z", id="Z"),
+        pytest.param("2026-12-05T18:00:00+02:00", id="iso-offset"),
+        pytest.param("2026-12-05T18:00:00Z", id="iso-zulu"),
+        pytest.param("2026-12-05 18:00-20:00 CET", id="range-then-CET"),
+        pytest.param("CET 2026-12-05 18:00", id="CET-first"),
+    ],
+)
+def test_a_zone_abbreviation_or_offset_is_refused(text: str) -> None:
+    with pytest.raises(UserError, match=re.escape(ZONE_ADVICE)):
+        resolve(text, now=NOW, zone=WARSAW)
+
+
+def test_an_abbreviation_in_ends_is_refused() -> None:
+    with pytest.raises(UserError, match=re.escape(ZONE_ADVICE)):
+        resolve("2026-12-05 18:00", now=NOW, zone=WARSAW, ends="20:00 CET")
+
+
+def test_utc_in_the_middle_is_refused_rather_than_ignored() -> None:
+    with pytest.raises(UserError, match="Put the zone after the time"):
+        resolve("18:00 UTC tomorrow", now=NOW, zone=WARSAW)
+
+
+def test_zone_abbreviations_come_from_the_tz_database_and_spare_ordinary_words() -> None:
+    abbreviations = _zone_abbreviations()
+    assert {"CET", "CEST", "PST", "EST", "IST", "JST", "AEST"} <= abbreviations
+    ordinary = {"FRI", "SAT", "SUN", "NEXT", "AM", "PM", "NOON", "AT", "TO", "IN", "DEC", "MAY"}
+    assert not ordinary & abbreviations
+    assert not any(name.startswith(("+", "-")) for name in abbreviations)
+
+
+@pytest.mark.parametrize(
+    ("text", "start"),
+    [
+        pytest.param("05.01.2027 18:00", utc(2027, 1, 5, 18), id="dotted-is-day-first"),
+        pytest.param("5.1.2027 18:00", utc(2027, 1, 5, 18), id="dotted-short"),
+        pytest.param("05.01.27 18:00", utc(2027, 1, 5, 18), id="dotted-two-digit-year"),
+        pytest.param("05.01. 18:00", utc(2027, 1, 5, 18), id="dotted-without-year"),
+        pytest.param("05.01 18:00", utc(2027, 1, 5, 18), id="dotted-beside-a-time"),
+        pytest.param("13/01/2027 18:00", utc(2027, 1, 13, 18), id="slashed-day-first"),
+        pytest.param("01/13/2027 18:00", utc(2027, 1, 13, 18), id="slashed-month-first"),
+        pytest.param("05/05/2027 18:00", utc(2027, 5, 5, 18), id="slashed-same-numbers"),
+        pytest.param("13/01 18:00", utc(2027, 1, 13, 18), id="slashed-without-year"),
+        pytest.param("13-01-2027 18:00", utc(2027, 1, 13, 18), id="dashed-day-first"),
+        pytest.param("2027/01/05 18:00", utc(2027, 1, 5, 18), id="year-first-slashed"),
+        pytest.param("2027.01.05 18:00", utc(2027, 1, 5, 18), id="year-first-dotted"),
+        pytest.param("2027-1-5 18:00", utc(2027, 1, 5, 18), id="iso-unpadded"),
+        pytest.param("2028-02-29 18:00", utc(2028, 2, 29, 18), id="leap-day"),
+    ],
+)
+def test_a_numeric_date_is_read_day_first_or_unambiguously(text: str, start: datetime) -> None:
+    assert resolve(text, now=NOW, zone=UTC_ZONE).starts_at == start
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        pytest.param(
+            "05/01/2027 18:00",
+            "05/01/2027 could be 5 January or 1 May. Write the date as 2027-01-05 or 5 Jan 2027.",
+            id="slashed-ambiguous",
+        ),
+        pytest.param("05-01-2027 18:00", "could be 5 January or 1 May", id="dashed-ambiguous"),
+        pytest.param("5/1 18:00", "could be 5 January or 1 May", id="slashed-without-year"),
+        pytest.param(
+            "2027-13-05 18:00", "2027-13-05 is not a date (there is no month 13).", id="month-13"
+        ),
+        pytest.param(
+            "2027-02-30 18:00", "2027-02-30 is not a date (February 2027 has 28 days).", id="feb-30"
+        ),
+        pytest.param("2027-02-29 18:00", "February 2027 has 28 days", id="feb-29-no-leap-year"),
+        pytest.param("31.04.2027 18:00", "April 2027 has 30 days", id="april-31-dotted"),
+        pytest.param("13/13/2027 18:00", "there is no month 13", id="both-over-12"),
+        pytest.param("00.01.2027 18:00", "there is no day 0", id="day-0"),
+        pytest.param("30.02. 18:00", "February has 29 days at most", id="feb-30-without-year"),
+    ],
+)
+def test_an_unclear_or_impossible_numeric_date_is_refused(text: str, message: str) -> None:
+    with pytest.raises(UserError) as caught:
+        resolve(text, now=NOW, zone=UTC_ZONE)
+    assert message in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "ends", "start", "end"),
+    [
+        pytest.param(
+            "tomorrow 22:00-02:00", "", utc(*TOMORROW, 22), utc(2026, 11, 23, 2), id="night-out"
+        ),
+        pytest.param(
+            "tomorrow 20:00-08:00", "", utc(*TOMORROW, 20), utc(2026, 11, 23, 8), id="12-hours"
+        ),
+        pytest.param(
+            "tomorrow 10pm-2am", "", utc(*TOMORROW, 22), utc(2026, 11, 23, 2), id="pm-to-am"
+        ),
+        pytest.param(
+            "2026-12-05 18:00",
+            "midnight",
+            utc(2026, 12, 5, 18),
+            utc(2026, 12, 6),
+            id="ends-midnight",
+        ),
+        pytest.param(
+            "2026-12-05 18:00", "9pm", utc(2026, 12, 5, 18), utc(2026, 12, 5, 21), id="ends-9pm"
+        ),
+        pytest.param(
+            "2026-12-05 18:00", "20.30", utc(2026, 12, 5, 18), utc(2026, 12, 5, 20, 30), id="dot"
+        ),
+        pytest.param(
+            "2026-12-05 18:00",
+            "2026-12-06 17:00",
+            utc(2026, 12, 5, 18),
+            utc(2026, 12, 6, 17),
+            id="ends-the-next-day-with-its-date",
+        ),
+    ],
+)
+def test_an_end_rolls_into_the_next_day_only_for_a_night_out(
+    text: str, ends: str, start: datetime, end: datetime
+) -> None:
+    assert resolve(text, now=NOW, zone=UTC_ZONE, ends=ends) == When(start, end, "UTC")
+
+
+@pytest.mark.parametrize(
+    ("text", "ends", "message"),
+    [
+        pytest.param(
+            "tomorrow 20:00-18:00",
+            "",
+            "The end (18:00) is before the start (20:00). If it ends the next day, give the date "
+            "too, e.g. ends=2026-11-23 18:00.",
+            id="range",
+        ),
+        pytest.param(
+            "2026-12-05 18:00", "17:00", "The end (17:00) is before the start (18:00).", id="ends="
+        ),
+        pytest.param(
+            "tomorrow 20:00-08:01", "", "The end (08:01) is before the start (20:00).", id="12h01"
+        ),
+        pytest.param(
+            "tomorrow 18:00-18:00", "", "The end (18:00) is not after the start (18:00).", id="same"
+        ),
+    ],
+)
+def test_an_end_before_the_start_is_refused(text: str, ends: str, message: str) -> None:
+    with pytest.raises(UserError) as caught:
+        resolve(text, now=NOW, zone=UTC_ZONE, ends=ends)
+    assert message in str(caught.value)
+
+
+def test_parse_end_alone_refuses_an_end_before_the_start() -> None:
+    # `!edit 3 ends=17:00` on an 18:00 event goes through parse_end without resolve.
+    with pytest.raises(UserError, match=re.escape("The end (17:00) is before the start (18:00)")):
+        parse_end("17:00", start=utc(2026, 12, 5, 18), zone=UTC_ZONE, command="edit")
+
+
+CANT_UNDERSTAND = "Try 2026-12-05 18:00, next friday 18:00, tomorrow 7pm or in 2 hours."
+IN_ADVICE = "Say how long from now in hours or minutes, e.g. in 2 hours, in 90 minutes or in 2h30m."
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        # Dates without a time of day: add one.
+        pytest.param("tomorrow", "'tomorrow' has no time of day. Add one, e.g. 'tomorrow 18:00'."),
+        pytest.param("next friday", "'next friday' has no time of day. Add one"),
+        pytest.param("2026-12-05", "'2026-12-05' has no time of day. Add one"),
+        pytest.param("5 dec", "'5 dec' has no time of day. Add one, e.g. '5 dec 18:00'."),
+        pytest.param("05.01.2027", "'05.01.2027' has no time of day."),
+        pytest.param("in 3 days", "'in 3 days' has no time of day. Add one"),
+        # Not a date at all: not understood.
+        pytest.param("banana", f"Can't understand the time 'banana'. {CANT_UNDERSTAND}"),
+        pytest.param(
+            "in half an hour", f"Can't understand the time 'in half an hour'. {IN_ADVICE}"
+        ),
+        pytest.param("in -2 hours", f"Can't understand the time 'in -2 hours'. {IN_ADVICE}"),
+        pytest.param("in 1.25 minutes", IN_ADVICE),
+        pytest.param("in 2 hours CET", IN_ADVICE),
+        # Bare numbers: probably an hour, so show how to write one.
+        pytest.param(
+            "18",
+            "Can't understand the time '18'. Write the time of day with minutes or am/pm, "
+            "e.g. 18:00.",
+        ),
+        pytest.param("1800", "Can't understand the time '1800'. Write the time of day", id="1800"),
+        pytest.param("1800", "e.g. 18:00.", id="1800-example"),
+        pytest.param("tomorrow 7", "e.g. 07:00 or 7pm."),
+    ],
+)
+def test_a_time_without_a_clock_time_gets_advice_that_fits(text: str, message: str) -> None:
+    with pytest.raises(UserError) as caught:
+        resolve(text, now=NOW, zone=UTC_ZONE)
+    assert message in str(caught.value)
+    assert "banana 18:00" not in str(caught.value)
