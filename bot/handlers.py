@@ -16,7 +16,7 @@ from bot.language.arguments import (
     ZoneArgs,
 )
 from bot.permissions import can_configure_channel, can_create_event, can_manage_event
-from bot.replies import Notice, Reply, ReplyKind, bold, cmd, line, reply
+from bot.replies import Line, Notice, Reply, ReplyKind, bold, cmd, line, reply
 from bot.services.events import cancel_event, channel_zone, create_event, edit_event
 from bot.services.rsvp import RsvpOutcome, missing_event, open_event, set_rsvp
 from bot.when import format_instant, zone_label
@@ -149,10 +149,13 @@ def _rsvp_reply(person: UserRef, outcome: RsvpOutcome, ctx: Context) -> Reply:
             )
         )
     if outcome.promoted:
-        names = ", ".join(p.display for p in outcome.promoted)
-        lines.append(line(f"Off the waitlist and now going: {names}."))
+        lines.append(_promoted_line(outcome.promoted))
     summary = summary_line(event, ctx.now)
     return Reply((*tuple(lines), summary), ReplyKind.TEXT, event)
+
+
+def _promoted_line(promoted: list[UserRef]) -> Line:
+    return line(f"Off the waitlist and now going: {', '.join(p.display for p in promoted)}.")
 
 
 def _tell_promoted(ctx: Context, promoted: list[UserRef], event: EventView) -> None:
@@ -192,8 +195,7 @@ async def edit(ctx: Context, args: EditArgs) -> list[Reply]:
         )
     lines = [line(f"Updated {name}: ", "; ".join(outcome.changes), ".")]
     if outcome.promoted:
-        names = ", ".join(p.display for p in outcome.promoted)
-        lines.append(line(f"Off the waitlist and now going: {names}."))
+        lines.append(_promoted_line(outcome.promoted))
     event = outcome.event
     if event.capacity is not None and event.counts.seats > event.capacity:
         # Seats already given are kept: taking them back would be worse than a full room.
