@@ -14,7 +14,6 @@ import pytest
 from bot.errors import UserError
 from bot.when import (
     When,
-    _zone_abbreviations,
     format_instant,
     format_relative,
     format_span,
@@ -23,6 +22,8 @@ from bot.when import (
     resolve,
     zone_or_none,
 )
+from bot.when.wall_clock import check_reading, what_is_written
+from bot.when.zones import _zone_abbreviations
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)  # a Saturday
 UTC_ZONE = ZoneInfo("UTC")
@@ -674,32 +675,42 @@ def test_a_clock_time_is_read_as_written(text: str, start: datetime) -> None:
     assert resolve(text, now=NOW, zone=UTC_ZONE).starts_at == start
 
 
+LOCAL_NOW = NOW.replace(tzinfo=None)  # now on a UTC wall clock, as dateparser is given it
+
+
 @pytest.mark.parametrize(
-    ("text", "clock"),
+    ("text", "right", "clock"),
     [
-        pytest.param("tomorrow 18:00", time(14, 50), id="current-clock-time"),
-        pytest.param("tomorrow 7pm", time(7), id="meridiem-dropped"),
-        pytest.param("monday noon", time(0), id="word-dropped"),
+        pytest.param(
+            "tomorrow 18:00", datetime(2026, 11, 22, 18), time(14, 50), id="current-clock-time"
+        ),
+        pytest.param("tomorrow 7pm", datetime(2026, 11, 22, 19), time(7), id="meridiem-dropped"),
+        pytest.param("monday noon", datetime(2026, 11, 23, 12), time(0), id="word-dropped"),
     ],
 )
 def test_the_safety_net_refuses_whatever_dateparser_misreads(
-    monkeypatch: pytest.MonkeyPatch, text: str, clock: time
+    text: str, right: datetime, clock: time
 ) -> None:
     # Stand in for any silent misreading: dateparser answers with a different clock time.
-    def misread(*_args: object, **_kwargs: object) -> datetime:
-        return datetime.combine(datetime(2026, 11, 23).date(), clock)
-
-    monkeypatch.setattr("bot.when.dateparser.parse", misread)
+    written = what_is_written(text, base=LOCAL_NOW, command="newevent")
+    assert check_reading(text, right, written, command="newevent") == right
+    misread = datetime.combine(right.date(), clock)
     with pytest.raises(UserError, match=f"Can't understand the time '{text}'"):
-        resolve(text, now=NOW, zone=UTC_ZONE)
+        check_reading(text, misread, written, command="newevent")
 
 
-def test_the_safety_net_refuses_a_misread_date(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(
-        "bot.when.dateparser.parse", lambda *_args, **_kwargs: datetime(2026, 12, 6, 18)
-    )
+def test_the_safety_net_refuses_a_misread_date() -> None:
+    written = what_is_written("5 dec 18:00", base=LOCAL_NOW, command="newevent")
+    right = datetime(2026, 12, 5, 18)
+    assert check_reading("5 dec 18:00", right, written, command="newevent") == right
     with pytest.raises(UserError, match="Can't understand the time '5 dec 18:00'"):
-        resolve("5 dec 18:00", now=NOW, zone=UTC_ZONE)
+        check_reading("5 dec 18:00", datetime(2026, 12, 6, 18), written, command="newevent")
+
+
+def test_the_safety_net_refuses_no_reading_at_all() -> None:
+    written = what_is_written("tomorrow 18:00", base=LOCAL_NOW, command="newevent")
+    with pytest.raises(UserError, match="Can't understand the time 'tomorrow 18:00'"):
+        check_reading("tomorrow 18:00", None, written, command="newevent")
 
 
 @pytest.mark.parametrize(
