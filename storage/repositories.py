@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -21,7 +21,9 @@ from bot.domain import (
     UserRef,
 )
 from bot.language.durations import parse_offsets
-from storage.models import ChannelRow, EventChannelRow, EventRow, PersonRow, RsvpRow
+from storage.models import Base, ChannelRow, EventChannelRow, EventRow, PersonRow, RsvpRow
+
+RowT = TypeVar("RowT", bound=Base)
 
 
 def person_ref(row: PersonRow) -> UserRef:
@@ -62,32 +64,30 @@ async def _insert_ignoring_duplicates(
     await session.execute(insert(model).values(**values).on_conflict_do_nothing())
 
 
+async def _find_or_insert(
+    session: AsyncSession, model: type[RowT], key: dict[str, Any], values: dict[str, Any]
+) -> RowT:
+    """The row with ``key``, inserted with ``values`` when missing."""
+    where = [getattr(model, column) == value for column, value in key.items()]
+    row = await session.scalar(select(model).where(*where))
+    if row is None:
+        await _insert_ignoring_duplicates(session, model, {**key, **values})
+        row = (await session.scalars(select(model).where(*where))).one()
+    return row
+
+
 class PeopleRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
     async def upsert(self, ref: UserRef, now: datetime) -> PersonRow:
         """The person for ``ref``, created on first sight; the display name follows renames."""
-        key = (
-            PersonRow.platform == ref.platform,
-            PersonRow.network == ref.network,
-            PersonRow.external_id == ref.id,
+        row = await _find_or_insert(
+            self._session,
+            PersonRow,
+            {"platform": ref.platform, "network": ref.network, "external_id": ref.id},
+            {"display_name": ref.display, "verified": ref.verified, "created_at": now},
         )
-        row = await self._session.scalar(select(PersonRow).where(*key))
-        if row is None:
-            await _insert_ignoring_duplicates(
-                self._session,
-                PersonRow,
-                {
-                    "platform": ref.platform,
-                    "network": ref.network,
-                    "external_id": ref.id,
-                    "display_name": ref.display,
-                    "verified": ref.verified,
-                    "created_at": now,
-                },
-            )
-            row = (await self._session.scalars(select(PersonRow).where(*key))).one()
         if row.display_name != ref.display or row.verified != ref.verified:
             row.display_name, row.verified = ref.display, ref.verified
         return row
@@ -107,23 +107,12 @@ class ChannelRepository:
         )
 
     async def upsert(self, ref: ChannelRef, now: datetime) -> ChannelRow:
-        row = await self.find(ref)
-        if row is None:
-            await _insert_ignoring_duplicates(
-                self._session,
-                ChannelRow,
-                {
-                    "platform": ref.platform,
-                    "network": ref.network,
-                    "external_id": ref.id,
-                    "kind": ref.kind,
-                    "title": ref.title,
-                    "timezone": None,
-                    "created_at": now,
-                },
-            )
-            row = await self.find(ref)
-            assert row is not None
+        row = await _find_or_insert(
+            self._session,
+            ChannelRow,
+            {"platform": ref.platform, "network": ref.network, "external_id": ref.id},
+            {"kind": ref.kind, "title": ref.title, "timezone": None, "created_at": now},
+        )
         if ref.title and row.title != ref.title:
             row.title = ref.title
         return row
