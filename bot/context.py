@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.config import BotSection
-from bot.domain import IncomingMessage, Role
+from bot.domain import EventView, IncomingMessage, Role
 from bot.ports import Outbox
 from bot.replies import Notice
 from storage import Database
@@ -23,7 +23,12 @@ class Context:
     # Sent by the core once the handler has committed: nobody hears of a change that
     # was rolled back.
     notices: list[Notice] = field(default_factory=list)
+    # Events whose counts or details changed: every network refreshes its cards of them.
+    changed: dict[int, EventView] = field(default_factory=dict)
     _roles: frozenset[Role] | None = None
+
+    def touched(self, event: EventView) -> None:
+        self.changed[event.id] = event
 
     async def roles(self) -> frozenset[Role]:
         """The sender's roles here; asks the adapter only when a command needs them."""

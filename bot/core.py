@@ -7,10 +7,11 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from bot import handlers
 from bot.commands import UnknownCommand, find, parse_command
 from bot.config import BotSection
 from bot.context import Context
-from bot.domain import ChannelKind, IncomingMessage
+from bot.domain import ChannelKind, ChannelRef, Choice, IncomingMessage, UserRef
 from bot.errors import UserError
 from bot.language.invocation import preferred_prefix
 from bot.ports import Outbox
@@ -85,13 +86,42 @@ class Core:
             message.channel.id,
             outcome,
         )
+        await self._deliver(context)
+        return [_finish(r, prefix) for r in replies]
+
+    async def press(
+        self, sender: UserRef, channel: ChannelRef, event_id: int, choice: Choice
+    ) -> str:
+        """An RSVP button pressed on a card; returns the short answer for the presser."""
+        now = self._clock()
+        message = IncomingMessage(sender, channel, text="", sent_at=now)
+        context = Context(message, now, self.database, self.settings, self.outbox)
+        try:
+            answer = await handlers.press(context, event_id, choice)
+        except UserError as exc:
+            answer = str(exc)
+        except Exception:
+            log.exception(
+                "button %s for #%s failed on %s:%s",
+                choice.value,
+                event_id,
+                channel.platform,
+                channel.network,
+            )
+            answer = "Sorry, that didn't work. Please try again."
+        await self._deliver(context)
+        return answer
+
+    async def _deliver(self, context: Context) -> None:
+        """After the handler committed: notices to people, fresh counts to every network."""
         for notice in context.notices:
             await self.outbox.send(
                 Notice(
                     notice.target, _finish(notice.reply, preferred_prefix(notice.target.platform))
                 )
             )
-        return [_finish(r, prefix) for r in replies]
+        for event in context.changed.values():
+            await self.outbox.event_changed(event)
 
 
 def _error(exc: UserError) -> Reply:

@@ -26,6 +26,15 @@ class RsvpStatus(enum.StrEnum):
     WAITLISTED = "waitlisted"
 
 
+class Choice(enum.StrEnum):
+    """What an RSVP button says (Telegram's Going / Maybe / Can't / +1 guest)."""
+
+    GOING = "going"
+    MAYBE = "maybe"
+    NOT_GOING = "not_going"
+    PLUS_ONE = "plus_one"
+
+
 class ChannelKind(enum.StrEnum):
     GROUP = "group"
     DIRECT = "direct"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.cards import event_card, event_details, summary_line, who_reply
 from bot.context import Context
-from bot.domain import ChannelKind, EventView, RsvpStatus, UserRef
+from bot.domain import ChannelKind, Choice, EventView, RsvpStatus, UserRef
 from bot.errors import UserError
 from bot.language.arguments import (
     CancelArgs,
@@ -113,6 +113,7 @@ async def _rsvp(ctx: Context, args: RsvpArgs, command: str) -> list[Reply]:
             command=command,
         )
     _tell_promoted(ctx, outcome.promoted, outcome.event)
+    ctx.touched(outcome.event)
     return [_rsvp_reply(ctx.message.sender, outcome, ctx)]
 
 
@@ -182,6 +183,7 @@ async def edit(ctx: Context, args: EditArgs) -> list[Reply]:
         outcome = await edit_event(uow, row, args.fields, ctx.now, ctx.message.sender)
     name = f"#{outcome.event.id} {outcome.event.title}"
     _tell_promoted(ctx, outcome.promoted, outcome.event)
+    ctx.touched(outcome.event)
     for person in outcome.attendees_to_tell:
         ctx.notices.append(
             Notice(
@@ -215,6 +217,7 @@ async def cancel(ctx: Context, args: CancelArgs) -> list[Reply]:
         await _require_manager(ctx, uow, row, "cancel")
         outcome = await cancel_event(uow, row, args.reason, ctx.now, ctx.message.sender)
     view = outcome.event
+    ctx.touched(view)
     when = format_instant(view.starts_at, view.zone)
     because = f" Reason: {args.reason}" if args.reason else ""
     for person in outcome.attendees_to_tell:
@@ -283,3 +286,44 @@ async def tz(ctx: Context, args: ZoneArgs) -> list[Reply]:
             )
         )
     ]
+
+
+_BUTTON_STATUS = {
+    Choice.GOING: RsvpStatus.GOING,
+    Choice.PLUS_ONE: RsvpStatus.GOING,
+    Choice.MAYBE: RsvpStatus.MAYBE,
+    Choice.NOT_GOING: RsvpStatus.NOT_GOING,
+}
+
+
+async def press(ctx: Context, event_id: int, choice: Choice) -> str:
+    """An RSVP button: the same rules as `rsvp`, answered with a short toast."""
+    async with ctx.database.unit_of_work() as uow:
+        outcome = await set_rsvp(
+            uow,
+            event_id=event_id,
+            person=ctx.message.sender,
+            status=_BUTTON_STATUS[choice],
+            guests=None,
+            note=None,
+            now=ctx.now,
+            more_guests=1 if choice is Choice.PLUS_ONE else 0,
+        )
+    _tell_promoted(ctx, outcome.promoted, outcome.event)
+    ctx.touched(outcome.event)
+    return toast(outcome)
+
+
+def toast(outcome: RsvpOutcome) -> str:
+    """`You're going (+1)`, `Waitlisted, #3`: what fits in a Telegram toast."""
+    guests = f" (+{outcome.guests})" if outcome.guests else ""
+    if outcome.refused_guests is not None:
+        left = outcome.event.seats_left or 0
+        return f"Only {left} seat{'s' if left != 1 else ''} free: you stay going{guests}"
+    if outcome.status is RsvpStatus.GOING:
+        return f"You're going{guests}"
+    if outcome.status is RsvpStatus.WAITLISTED:
+        return f"Waitlisted, #{outcome.position}{guests}"
+    if outcome.status is RsvpStatus.MAYBE:
+        return "You're a maybe"
+    return "You're not going"

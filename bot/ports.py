@@ -6,7 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
-from bot.domain import ChannelRef, IncomingMessage, Role, UserRef
+from bot.domain import ChannelRef, EventView, IncomingMessage, Role, UserRef
 from bot.replies import Notice, Reply
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,10 @@ class Adapter(Protocol):
 
     async def roles(self, user: UserRef, channel: ChannelRef) -> frozenset[Role]:
         """Platform roles of ``user`` in ``channel`` (chat admin, channel operator)."""
+        ...
+
+    async def event_changed(self, event: EventView) -> None:
+        """Counts or details of ``event`` changed: refresh whatever shows it (cards)."""
         ...
 
 
@@ -69,6 +73,19 @@ class Outbox:
             )
             return False
         return True
+
+    async def event_changed(self, event: EventView) -> None:
+        """Tell every network; one failing network does not keep the others stale."""
+        for adapter in self._adapters.values():
+            try:
+                await adapter.event_changed(event)
+            except Exception:
+                log.exception(
+                    "could not refresh event #%s on %s:%s",
+                    event.id,
+                    adapter.platform,
+                    adapter.network,
+                )
 
     async def roles(self, user: UserRef, channel: ChannelRef) -> frozenset[Role]:
         adapter = self._adapter(channel)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from adapters.console.render import render_plain
 from bot.config import BotSection
 from bot.core import Core
-from bot.domain import ChannelKind, ChannelRef, IncomingMessage, Role, UserRef
+from bot.domain import ChannelKind, ChannelRef, EventView, IncomingMessage, Role, UserRef
 from bot.ports import MessageHandler, Outbox
 from bot.replies import Reply
 from storage import Database
@@ -39,6 +39,7 @@ class FakeNetwork:
     network: str = "net"
     sent: list[tuple[UserRef | ChannelRef, Reply]] = field(default_factory=list)
     channel_admins: set[tuple[str, str]] = field(default_factory=set)  # (user id, channel id)
+    changed: list[EventView] = field(default_factory=list)  # refreshes asked for, in order
 
     async def start(self, on_message: MessageHandler) -> None:
         pass
@@ -48,6 +49,9 @@ class FakeNetwork:
 
     async def send(self, target: UserRef | ChannelRef, reply: Reply) -> None:
         self.sent.append((target, reply))
+
+    async def event_changed(self, event: EventView) -> None:
+        self.changed.append(event)
 
     async def roles(self, user: UserRef, channel: ChannelRef) -> frozenset[Role]:
         if (user.id, channel.id) in self.channel_admins:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import TextIO
 
 from adapters.console.render import render_plain
-from bot.domain import ChannelKind, ChannelRef, IncomingMessage, Role, UserRef
+from bot.domain import ChannelKind, ChannelRef, EventView, IncomingMessage, Role, UserRef
 from bot.language.text import clean_input
 from bot.ports import MessageHandler
 from bot.replies import Reply
@@ -117,6 +117,9 @@ class ConsoleAdapter:
         label = f"to {target.display}" if isinstance(target, UserRef) else f"in {target.label}"
         # Every line of a private message carries its label: it is not said in the channel.
         self._write("\n".join(f"({label}) {text}" for text in render_plain(reply).splitlines()))
+
+    async def event_changed(self, event: EventView) -> None:
+        """Nothing to refresh: the console prints, it keeps no cards."""
 
     async def roles(self, user: UserRef, channel: ChannelRef) -> frozenset[Role]:
         return frozenset({Role.CHANNEL_ADMIN}) if user.id == self._admin_user else frozenset()

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.domain import EventStatus, EventView, RsvpStatus, UserRef
 from bot.errors import UserError
+from bot.language.arguments import MAX_GUESTS
 from bot.permissions import same_person
 from bot.replies import cmd
 from bot.seating import Party, fits, promotions
@@ -57,7 +58,10 @@ async def set_rsvp(
     note: str | None,
     now: datetime,
     command: str = "rsvp",
+    more_guests: int = 0,
 ) -> RsvpOutcome:
+    """Record an answer. ``guests=None`` keeps the person's guests (plus ``more_guests``, for
+    a "+1 guest" button, counted under the lock like everything else)."""
     event = await open_event(uow, event_id, now, command)
     person_row = await uow.people.upsert(person, now)
     # Counted under the lock and before this person's row changes.
@@ -78,7 +82,9 @@ async def set_rsvp(
     # Guests carry over while the answer is still "coming" in some form; after a "no" a
     # plain yes means just the person. A note belongs to the answer it was given with.
     if guests is None:
-        guests = row.guests if previous not in (None, RsvpStatus.NOT_GOING) else 0
+        guests = (row.guests if previous not in (None, RsvpStatus.NOT_GOING) else 0) + more_guests
+        if guests > MAX_GUESTS:
+            raise UserError(f"At most +{MAX_GUESTS} guests per person.", command=command)
     if note is not None or status is not previous:
         row.note = note or ""
     if status is RsvpStatus.GOING and event.capacity is not None and 1 + guests > event.capacity:

@@ -1,0 +1,51 @@
+"""RSVP buttons go through the same rules as `rsvp`, answer with a toast, and every network
+is asked to refresh its cards of the event."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.domain import Choice
+from storage import Database
+from tests.harness import Chat
+
+
+@pytest.fixture
+async def chat(database: Database) -> Chat:
+    chat = Chat(database)
+    await chat.say("!newevent Coffee | tomorrow 18:00 | Café Nero | limit=3", "olga")
+    return chat
+
+
+async def press(chat: Chat, who: str, choice: Choice, event_id: int = 1) -> str:
+    return await chat.core.press(chat.user(who), chat.channel(), event_id, choice)
+
+
+async def test_buttons_answer_with_a_short_toast(chat: Chat) -> None:
+    assert await press(chat, "bob", Choice.GOING) == "You're going"
+    assert await press(chat, "bob", Choice.PLUS_ONE) == "You're going (+1)"
+    assert await press(chat, "carol", Choice.GOING) == "You're going"
+    assert await press(chat, "dave", Choice.GOING) == "Waitlisted, #1"
+    assert await press(chat, "erin", Choice.MAYBE) == "You're a maybe"
+    assert await press(chat, "bob", Choice.PLUS_ONE) == "Only 0 seats free: you stay going (+1)"
+    assert await press(chat, "bob", Choice.NOT_GOING) == "You're not going"
+    assert "Going (2): carol, dave" in await chat.say("!who 1")
+    assert chat.network.sent_to("id-dave")[0].startswith("Good news, dave")
+
+
+async def test_every_change_asks_the_networks_to_refresh_the_event(chat: Chat) -> None:
+    await press(chat, "bob", Choice.GOING)
+    await chat.say("!rsvp 1 +2", "carol")  # does not fit: waitlisted
+    await chat.say("!edit 1 limit=5", "olga")
+    seats = [(event.counts.seats, event.counts.waitlisted) for event in chat.network.changed]
+    assert seats == [(1, 0), (1, 1), (4, 0)]
+
+
+async def test_a_stale_button_changes_nothing_and_says_why(chat: Chat) -> None:
+    await chat.say("!cancel 1", "olga")
+    refreshes = len(chat.network.changed)
+    assert await press(chat, "bob", Choice.GOING) == "#1 Coffee was cancelled."
+    stale = await press(chat, "bob", Choice.GOING, event_id=99)
+    assert stale.startswith("There is no event #99.")
+    assert len(chat.network.changed) == refreshes
+    assert "Nobody is going yet." in await chat.say("!who 1")
