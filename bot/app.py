@@ -34,7 +34,7 @@ async def running_bot(
         core = Core(database, settings, outbox, clock)
         for adapter in adapters:
             outbox.register(adapter)
-            await adapter.start(core.handle)
+            await adapter.start(core)
             stack.push_async_callback(adapter.stop)
             log.info("adapter started: %s:%s", adapter.platform, adapter.network)
         yield core

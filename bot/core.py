@@ -8,10 +8,11 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from bot import handlers
+from bot.cards import event_card
 from bot.commands import UnknownCommand, find, parse_command
 from bot.config import BotSection
 from bot.context import Context
-from bot.domain import ChannelKind, ChannelRef, Choice, IncomingMessage, UserRef
+from bot.domain import ChannelKind, ChannelRef, Choice, EventView, IncomingMessage, UserRef
 from bot.errors import UserError
 from bot.language.invocation import preferred_prefix
 from bot.ports import Outbox
@@ -111,6 +112,20 @@ class Core:
             answer = "Sorry, that didn't work. Please try again."
         await self._deliver(context)
         return answer
+
+    async def remember_card(self, channel: ChannelRef, message_id: str, event_id: int) -> None:
+        async with self.database.unit_of_work() as uow:
+            await uow.cards.remember(
+                event_id, channel.platform, channel.network, channel.id, message_id, self._clock()
+            )
+            await uow.commit()
+
+    async def cards_of(self, event_id: int, platform: str, network: str) -> list[tuple[str, str]]:
+        async with self.database.unit_of_work() as uow:
+            return await uow.cards.of_event(event_id, platform, network)
+
+    def event_card(self, event: EventView, platform: str) -> Reply:
+        return _finish(event_card(event, self._clock()), preferred_prefix(platform))
 
     async def _deliver(self, context: Context) -> None:
         """After the handler committed: notices to people, fresh counts to every network."""

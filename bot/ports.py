@@ -6,7 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
-from bot.domain import ChannelRef, EventView, IncomingMessage, Role, UserRef
+from bot.domain import ChannelRef, Choice, EventView, IncomingMessage, Role, UserRef
 from bot.replies import Notice, Reply
 
 log = logging.getLogger(__name__)
@@ -14,6 +14,32 @@ log = logging.getLogger(__name__)
 # What an adapter calls for every message; it sends the returned replies back where the
 # message came from.
 MessageHandler = Callable[[IncomingMessage], Awaitable[list[Reply]]]
+
+
+class CoreApi(Protocol):
+    """What adapters may ask of the core."""
+
+    async def handle(self, message: IncomingMessage) -> list[Reply]:
+        """Run the command in ``message``; the replies go back where it came from."""
+        ...
+
+    async def press(
+        self, sender: UserRef, channel: ChannelRef, event_id: int, choice: Choice
+    ) -> str:
+        """An RSVP button; returns a short answer for the person who pressed it."""
+        ...
+
+    async def remember_card(self, channel: ChannelRef, message_id: str, event_id: int) -> None:
+        """A card of ``event_id`` was posted as ``message_id`` in ``channel``."""
+        ...
+
+    async def cards_of(self, event_id: int, platform: str, network: str) -> list[tuple[str, str]]:
+        """(chat id, message id) of the event's cards on one network."""
+        ...
+
+    def event_card(self, event: EventView, platform: str) -> Reply:
+        """The card of ``event`` as that network shows it (with its command prefix)."""
+        ...
 
 
 class Adapter(Protocol):
@@ -25,7 +51,7 @@ class Adapter(Protocol):
     @property
     def network(self) -> str: ...
 
-    async def start(self, on_message: MessageHandler) -> None: ...
+    async def start(self, core: CoreApi) -> None: ...
 
     async def stop(self) -> None: ...
 

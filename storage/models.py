@@ -152,3 +152,19 @@ class RsvpRow(Base):
     @property
     def seats(self) -> int:
         return 1 + self.guests
+
+
+class PostedCardRow(Base):
+    """A message showing an event (a Telegram card with buttons), kept so it can be updated
+    when anyone answers, from any network, also after a restart."""
+
+    __tablename__ = "posted_cards"
+    __table_args__ = (UniqueConstraint("platform", "network", "chat_id", "message_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    network: Mapped[str] = mapped_column(String(64))
+    chat_id: Mapped[str] = mapped_column(String(255))
+    message_id: Mapped[str] = mapped_column(String(64))
+    posted_at: Mapped[datetime] = mapped_column(UTCDateTime)

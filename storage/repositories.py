@@ -21,7 +21,15 @@ from bot.domain import (
     UserRef,
 )
 from bot.language.durations import parse_offsets
-from storage.models import Base, ChannelRow, EventChannelRow, EventRow, PersonRow, RsvpRow
+from storage.models import (
+    Base,
+    ChannelRow,
+    EventChannelRow,
+    EventRow,
+    PersonRow,
+    PostedCardRow,
+    RsvpRow,
+)
 
 RowT = TypeVar("RowT", bound=Base)
 
@@ -297,3 +305,45 @@ class RsvpRepository:
                 )
             )
         return attendees
+
+
+class CardRepository:
+    """Where each event's cards were posted, per network."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def remember(
+        self,
+        event_id: int,
+        platform: str,
+        network: str,
+        chat_id: str,
+        message_id: str,
+        now: datetime,
+    ) -> None:
+        await _insert_ignoring_duplicates(
+            self._session,
+            PostedCardRow,
+            {
+                "event_id": event_id,
+                "platform": platform,
+                "network": network,
+                "chat_id": chat_id,
+                "message_id": message_id,
+                "posted_at": now,
+            },
+        )
+
+    async def of_event(self, event_id: int, platform: str, network: str) -> list[tuple[str, str]]:
+        """(chat id, message id) of every card of the event on that network, oldest first."""
+        rows = await self._session.execute(
+            select(PostedCardRow.chat_id, PostedCardRow.message_id)
+            .where(
+                PostedCardRow.event_id == event_id,
+                PostedCardRow.platform == platform,
+                PostedCardRow.network == network,
+            )
+            .order_by(PostedCardRow.id)
+        )
+        return [(chat_id, message_id) for chat_id, message_id in rows]

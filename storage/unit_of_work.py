@@ -7,6 +7,7 @@ from types import TracebackType
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.repositories import (
+    CardRepository,
     ChannelRepository,
     EventRepository,
     PeopleRepository,
@@ -25,6 +26,7 @@ class UnitOfWork:
     channels: ChannelRepository
     events: EventRepository
     rsvps: RsvpRepository
+    cards: CardRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], *, lock_rows: bool) -> None:
         self._sessions = sessions
@@ -38,6 +40,7 @@ class UnitOfWork:
         self.channels = ChannelRepository(session)
         self.events = EventRepository(session, lock_rows=self._lock_rows)
         self.rsvps = RsvpRepository(session)
+        self.cards = CardRepository(session)
         return self
 
     async def __aexit__(

@@ -12,7 +12,7 @@ from adapters.console.render import render_plain
 from bot.config import BotSection
 from bot.core import Core
 from bot.domain import ChannelKind, ChannelRef, EventView, IncomingMessage, Role, UserRef
-from bot.ports import MessageHandler, Outbox
+from bot.ports import CoreApi, Outbox
 from bot.replies import Reply
 from storage import Database
 
@@ -41,7 +41,7 @@ class FakeNetwork:
     channel_admins: set[tuple[str, str]] = field(default_factory=set)  # (user id, channel id)
     changed: list[EventView] = field(default_factory=list)  # refreshes asked for, in order
 
-    async def start(self, on_message: MessageHandler) -> None:
+    async def start(self, core: CoreApi) -> None:
         pass
 
     async def stop(self) -> None:

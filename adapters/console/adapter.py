@@ -15,7 +15,7 @@ from typing import TextIO
 from adapters.console.render import render_plain
 from bot.domain import ChannelKind, ChannelRef, EventView, IncomingMessage, Role, UserRef
 from bot.language.text import clean_input
-from bot.ports import MessageHandler
+from bot.ports import CoreApi, MessageHandler
 from bot.replies import Reply
 
 PLATFORM = "console"
@@ -48,8 +48,8 @@ class ConsoleAdapter:
         self._answered = threading.Event()
         self._answered.set()
 
-    async def start(self, on_message: MessageHandler) -> None:
-        self._on_message = on_message
+    async def start(self, core: CoreApi) -> None:
+        self._on_message = core.handle
         loop = asyncio.get_running_loop()
 
         def read() -> None:

@@ -8,6 +8,7 @@ from typing import Any
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
@@ -16,7 +17,16 @@ from storage.database import alembic_config
 from storage.models import Base
 from tests.harness import Chat
 
-TABLES = {"alembic_version", "channels", "people", "events", "event_channels", "rsvps"}
+TABLES = {
+    "alembic_version",
+    "channels",
+    "people",
+    "events",
+    "event_channels",
+    "rsvps",
+    "posted_cards",
+}
+HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def _tables(connection: Connection) -> set[str]:
@@ -48,7 +58,7 @@ async def test_upgrading_an_empty_database_creates_the_schema(database_url: str)
         assert await run(database, _tables) == set()
         await database.upgrade()
         assert await run(database, _tables) == TABLES
-        assert await run(database, _revision) == "0001"
+        assert await run(database, _revision) == HEAD
     finally:
         await database.dispose()
 
@@ -65,7 +75,7 @@ async def test_upgrading_again_changes_nothing_and_keeps_the_data(database: Data
 
     await database.upgrade()
 
-    assert await run(database, _revision) == "0001"
+    assert await run(database, _revision) == HEAD
     assert await run(database, _model_diff) == []
     assert await chat.say("!who 1") == who
 
