@@ -125,8 +125,8 @@ async def _run(args: argparse.Namespace, config: Config) -> int:
     adapters = _network_adapters(config)
     if not adapters:
         print(
-            "gatherbot run: no network adapter to start. This version has none for "
-            "[telegram] or [[irc]] yet; use `gatherbot console` to chat with the bot.",
+            "gatherbot run: no network to start: configure [telegram] (IRC is not in this "
+            "version yet), or use `gatherbot console` to chat with the bot.",
             file=sys.stderr,
         )
         return 2
@@ -142,15 +142,18 @@ async def _run(args: argparse.Namespace, config: Config) -> int:
 
 
 def _network_adapters(config: Config) -> list[Adapter]:
-    """The adapters for the configured networks. Telegram and IRC arrive with their own
-    issues; until then a configured section is reported, not silently ignored."""
+    """The adapters for the configured networks. IRC arrives with its own issue; until then
+    a configured [[irc]] is reported, not silently ignored."""
+    adapters: list[Adapter] = []
     if config.telegram is not None:
-        log.warning("[telegram] is configured, but this version has no Telegram adapter yet")
+        from adapters.telegram import TelegramAdapter
+
+        adapters.append(TelegramAdapter(config.telegram))
     for network in config.irc:
         log.warning(
             "[[irc]] %s is configured, but this version has no IRC adapter yet", network.name
         )
-    return []
+    return adapters
 
 
 async def _console(args: argparse.Namespace, config: Config) -> int:

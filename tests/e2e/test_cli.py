@@ -58,11 +58,14 @@ def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
 
 def test_run_says_what_is_missing_when_no_network_can_start(tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
-    config.write_text(f'[telegram]\ntoken = "{TOKEN}"\n')
+    config.write_text(
+        '[[irc]]\nname = "libera"\nhost = "irc.libera.chat"\nnick = "gatherbot"\n'
+        f'sasl_username = "gatherbot"\nsasl_password = "{TOKEN}"\n'
+    )
     result = gatherbot("run", "--config", str(config), cwd=tmp_path)
     assert result.returncode == 2
-    assert "no network adapter to start" in result.stderr
-    assert "[telegram] is configured, but this version has no Telegram adapter yet" in (
+    assert "no network to start" in result.stderr
+    assert "[[irc]] libera is configured, but this version has no IRC adapter yet" in (
         result.stderr
     )
     assert TOKEN not in result.stderr

@@ -1,0 +1,384 @@
+"""The Telegram adapter: python-telegram-bot 22 sharing the bot's event loop.
+
+It turns messages into IncomingMessage for the core, renders replies as HTML, posts event
+cards with RSVP buttons and keeps them current, and answers the core's questions about
+chat admins. No business rules live here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import warnings
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import TypeVar
+
+import httpx
+from telegram import (
+    BotCommand,
+    CallbackQuery,
+    Chat,
+    LinkPreviewOptions,
+    Message,
+    Update,
+)
+from telegram.constants import ChatMemberStatus, ChatType, ParseMode
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+from telegram.warnings import PTBDeprecationWarning
+
+from adapters.telegram.buttons import keyboard, parse_pressed
+from adapters.telegram.refresh import CardRefresher
+from adapters.telegram.render import to_html
+from adapters.telegram.secrets import hide_in_logs
+from bot.commands import COMMANDS
+from bot.config import TelegramSection
+from bot.domain import (
+    ChannelKind,
+    ChannelRef,
+    EventStatus,
+    EventView,
+    IncomingMessage,
+    Role,
+    UserRef,
+)
+from bot.ports import CoreApi
+from bot.replies import Reply, ReplyKind
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "telegram"
+# Telegram's stand-in sender for messages an anonymous group admin posts.
+ANONYMOUS_ADMIN_ID = 1087968824
+SEND_ATTEMPTS = 5
+ROLE_CACHE_SECONDS = 60.0
+T = TypeVar("T")
+
+
+class TelegramAdapter:
+    platform = PLATFORM
+
+    def __init__(
+        self,
+        settings: TelegramSection,
+        *,
+        poll_timeout: int = 30,
+        edit_interval: float = 3.0,
+        retry_base_delay: float = 1.0,
+    ) -> None:
+        assert settings.token is not None, "the config check requires a token"
+        self.network = settings.network
+        self._token = settings.token.get_secret_value()
+        self._api = settings.api_base_url.rstrip("/")
+        self._poll_timeout = poll_timeout
+        self._retry_base_delay = retry_base_delay
+        self._app: Application | None = None  # type: ignore[type-arg]
+        self._core: CoreApi | None = None
+        self._refresher = CardRefresher(self._edit_card, edit_interval)
+        self._role_cache: dict[tuple[int, int], tuple[float, frozenset[Role]]] = {}
+        self.username = ""
+
+    # --- lifecycle --------------------------------------------------------------------------
+
+    async def start(self, core: CoreApi) -> None:
+        self._core = core
+        hide_in_logs(self._token)
+        app = (
+            ApplicationBuilder()
+            .token(self._token)
+            .base_url(f"{self._api}/bot")
+            .base_file_url(f"{self._api}/file/bot")
+            # PTB's limiter gives up on the first 429 unless told otherwise: a lost message.
+            .rate_limiter(AIORateLimiter(max_retries=SEND_ATTEMPTS))
+            .concurrent_updates(True)
+            .build()
+        )
+        app.add_handler(
+            MessageHandler(filters.TEXT & ~filters.UpdateType.EDITED_MESSAGE, self._on_text)
+        )
+        app.add_handler(CallbackQueryHandler(self._on_button))
+        app.add_error_handler(self._on_error)
+        await app.initialize()
+        self._app = app
+        self.username = app.bot.username
+        await app.bot.set_my_commands(
+            [BotCommand(spec.name, spec.summary[:256]) for spec in COMMANDS]
+        )
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(
+            timeout=self._poll_timeout,
+            allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY],
+        )
+        log.info("telegram: polling as @%s", self.username)
+
+    async def stop(self) -> None:
+        app = self._app
+        if app is None:
+            return
+        await self._refresher.close()  # pending card edits go out before we disconnect
+        self._app = None
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+
+    # --- incoming ---------------------------------------------------------------------------
+
+    async def _on_text(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is None or message.text is None or self._core is None:
+            return
+        channel = self._channel(message.chat)
+        sender = self._sender(message)
+        if sender is None:
+            return
+        text = self._deep_link(message.text)
+        addressed = channel.kind is ChannelKind.DIRECT or (
+            f"@{self.username}".lower() in text.lower()
+        )
+        incoming = IncomingMessage(
+            sender=sender,
+            channel=channel,
+            text=text,
+            sent_at=message.date,
+            message_id=str(message.message_id),
+            addressed=addressed,
+            bot_name=self.username,
+        )
+        for reply in await self._core.handle(incoming):
+            await self._post(channel, reply)
+
+    def _deep_link(self, text: str) -> str:
+        """`/start ev_12` (from a card's link) shows event 12; a bare `/start` shows help."""
+        head, _, payload = text.strip().partition(" ")
+        if head.lower() not in ("/start", f"/start@{self.username}".lower()):
+            return text
+        payload = payload.strip()
+        if payload.startswith("ev_") and payload[3:].isdigit():
+            return f"/event {payload[3:]}"
+        return "/help"
+
+    async def _on_button(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None or self._core is None:
+            return
+        answer = await self._button_answer(query)
+        await self._deliver(lambda: query.answer(answer[:200]), what="a button answer")
+
+    async def _button_answer(self, query: CallbackQuery) -> str:
+        assert self._core is not None
+        pressed = parse_pressed(query.data)
+        message = query.message
+        if pressed is None or not isinstance(message, Message):
+            return "This button is not valid."
+        cards = await self._core.cards_of(pressed.event_id, PLATFORM, self.network)
+        if (str(message.chat.id), str(message.message_id)) not in cards:
+            # Not a card we posted for that event: forged data or a card from another bot.
+            return "This button is out of date."
+        user = query.from_user
+        sender = UserRef(
+            PLATFORM, self.network, str(user.id), _display(user.full_name, user.username)
+        )
+        return await self._core.press(
+            sender, self._channel(message.chat), pressed.event_id, pressed.choice
+        )
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error(
+            "telegram: handling an update failed: %s",
+            type(context.error).__name__,
+            exc_info=context.error,
+        )
+
+    def _channel(self, chat: Chat) -> ChannelRef:
+        direct = chat.type == ChatType.PRIVATE
+        title = chat.title or chat.full_name or str(chat.id)
+        return ChannelRef(
+            PLATFORM,
+            self.network,
+            str(chat.id),
+            ChannelKind.DIRECT if direct else ChannelKind.GROUP,
+            title,
+        )
+
+    def _sender(self, message: Message) -> UserRef | None:
+        """Who wrote it. An anonymous admin speaks for the group: the group is the identity,
+        and roles() knows it as an admin of that group."""
+        sender_chat = message.sender_chat
+        if sender_chat is not None and sender_chat.id == message.chat.id:
+            title = sender_chat.title or "group"
+            return UserRef(PLATFORM, self.network, f"chat:{sender_chat.id}", f"{title} admins")
+        user = message.from_user
+        if user is None or user.is_bot:
+            return None
+        return UserRef(
+            PLATFORM, self.network, str(user.id), _display(user.full_name, user.username)
+        )
+
+    # --- outgoing ---------------------------------------------------------------------------
+
+    async def send(self, target: UserRef | ChannelRef, reply: Reply) -> None:
+        """A notice: to a channel, or to a person's private chat with the bot."""
+        if isinstance(target, UserRef):
+            if target.id.startswith("chat:"):
+                return  # an anonymous admin has no private chat
+            channel = ChannelRef(PLATFORM, self.network, target.id, ChannelKind.DIRECT)
+        else:
+            channel = target
+        await self._post(channel, reply)
+
+    async def _post(self, channel: ChannelRef, reply: Reply) -> None:
+        app = self._require_app()
+        event = reply.event if reply.kind is ReplyKind.EVENT_CARD else None
+        pieces = to_html(reply, self._card_links(event))
+        for index, text in enumerate(pieces):
+            markup = (
+                keyboard(event.id)
+                if event is not None and index == len(pieces) - 1 and _open(event)
+                else None
+            )
+            sent = await self._deliver(
+                lambda text=text, markup=markup: app.bot.send_message(  # type: ignore[misc]
+                    int(channel.id),
+                    text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                ),
+                what=f"a message to {channel.id}",
+            )
+            if sent is not None and markup is not None and event is not None:
+                assert self._core is not None
+                await self._core.remember_card(channel, str(sent.message_id), event.id)
+
+    def _card_links(self, event: EventView | None) -> tuple[str, ...]:
+        if event is None or not self.username:
+            return ()
+        link = f"https://t.me/{self.username}?start=ev_{event.id}"
+        return (f'<a href="{link}">Open in a private chat with me</a>',)
+
+    async def event_changed(self, event: EventView) -> None:
+        if self._core is None:
+            return
+        for chat_id, message_id in await self._core.cards_of(event.id, PLATFORM, self.network):
+            self._refresher.schedule(chat_id, message_id, event)
+
+    async def _edit_card(self, chat_id: str, message_id: str, event: EventView) -> None:
+        app = self._require_app()
+        assert self._core is not None
+        card = self._core.event_card(event, PLATFORM)
+        text = to_html(card, self._card_links(event))[0]
+        markup = keyboard(event.id) if _open(event) else None
+        try:
+            await self._deliver(
+                lambda: app.bot.edit_message_text(
+                    text,
+                    chat_id=int(chat_id),
+                    message_id=int(message_id),
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                ),
+                what=f"a card in {chat_id}",
+                quiet=("not modified",),
+            )
+        except Exception:
+            log.exception("telegram: could not refresh a card in %s", chat_id)
+
+    async def _deliver(
+        self,
+        call: Callable[[], Awaitable[T]],
+        *,
+        what: str,
+        quiet: tuple[str, ...] = (),
+    ) -> T | None:
+        """Send, retrying with backoff what surely did not arrive; never re-send what may
+        have arrived (an answer that timed out after the request went out)."""
+        delay = self._retry_base_delay
+        for attempt in range(1, SEND_ATTEMPTS + 1):
+            try:
+                return await call()
+            except RetryAfter as exc:
+                pause = _retry_after_seconds(exc)
+                log.warning("telegram: flood limit on %s; waiting %.0f s", what, pause)
+                await asyncio.sleep(pause)
+            except TimedOut as exc:
+                if not isinstance(exc.__cause__, httpx.ConnectTimeout | httpx.PoolTimeout):
+                    log.warning("telegram: %s timed out and may have arrived; not re-sent", what)
+                    return None
+                log.warning("telegram: could not connect to send %s (try %d)", what, attempt)
+            except (BadRequest, Forbidden) as exc:
+                if not any(part in str(exc) for part in quiet):
+                    log.warning("telegram: %s refused: %s", what, exc)
+                return None
+            except NetworkError as exc:
+                log.warning("telegram: %s failed (%s), try %d", what, type(exc).__name__, attempt)
+            if attempt < SEND_ATTEMPTS:
+                await asyncio.sleep(delay)
+                delay *= 2
+        log.error("telegram: gave up on %s after %d tries", what, SEND_ATTEMPTS)
+        return None
+
+    # --- roles ------------------------------------------------------------------------------
+
+    async def roles(self, user: UserRef, channel: ChannelRef) -> frozenset[Role]:
+        if channel.kind is ChannelKind.DIRECT and user.id == channel.id:
+            return frozenset({Role.CHANNEL_ADMIN})  # your own private chat
+        if user.id == f"chat:{channel.id}":
+            return frozenset({Role.CHANNEL_ADMIN})  # an anonymous admin of this group
+        if not user.id.lstrip("-").isdigit():
+            return frozenset()
+        key = (int(channel.id), int(user.id))
+        cached = self._role_cache.get(key)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        try:
+            member = await self._require_app().bot.get_chat_member(*key)
+        except TelegramError as exc:
+            log.warning("telegram: could not look up a chat member: %s", type(exc).__name__)
+            return frozenset()
+        admin = member.status in (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR)
+        roles = frozenset({Role.CHANNEL_ADMIN}) if admin else frozenset()
+        self._role_cache[key] = (time.monotonic() + ROLE_CACHE_SECONDS, roles)
+        return roles
+
+    def _require_app(self) -> Application:  # type: ignore[type-arg]
+        if self._app is None:
+            raise RuntimeError("the Telegram adapter is not running")
+        return self._app
+
+
+def _retry_after_seconds(exc: RetryAfter) -> float:
+    # PTB 22 warns that retry_after becomes a timedelta; accept both without the warning.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        wait = exc.retry_after
+    return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+
+
+def _open(event: EventView) -> bool:
+    """Buttons only while answering is possible; a cancelled card loses them."""
+    return event.stored_status is EventStatus.SCHEDULED
+
+
+def _display(full_name: str, username: str | None) -> str:
+    return full_name.strip() or (f"@{username}" if username else "someone")

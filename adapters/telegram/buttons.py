@@ -1,0 +1,45 @@
+"""RSVP buttons under an event card, and checking what comes back from them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.domain import Choice
+
+_LABELS = {
+    Choice.GOING: "✅ Going",
+    Choice.MAYBE: "🤔 Maybe",
+    Choice.NOT_GOING: "❌ Can't",
+    Choice.PLUS_ONE: "➕1 guest",
+}
+# Telegram allows 64 bytes of callback data; anything else that arrives was not made by us.
+_DATA = re.compile(r"rsvp:(\d{1,9}):(going|maybe|not_going|plus_one)")
+
+
+@dataclass(frozen=True, slots=True)
+class Pressed:
+    event_id: int
+    choice: Choice
+
+
+def keyboard(event_id: int) -> InlineKeyboardMarkup:
+    def button(choice: Choice) -> InlineKeyboardButton:
+        return InlineKeyboardButton(_LABELS[choice], callback_data=f"rsvp:{event_id}:{choice}")
+
+    return InlineKeyboardMarkup(
+        [
+            [button(Choice.GOING), button(Choice.MAYBE), button(Choice.NOT_GOING)],
+            [button(Choice.PLUS_ONE)],
+        ]
+    )
+
+
+def parse_pressed(data: str | None) -> Pressed | None:
+    """The button behind ``data``, or None for forged or malformed data."""
+    match = _DATA.fullmatch(data or "")
+    if match is None:
+        return None
+    return Pressed(int(match.group(1)), Choice(match.group(2)))

@@ -1,0 +1,201 @@
+"""The Telegram adapter end to end: real python-telegram-bot, over HTTP, against the local
+Bot API server, with the real core on SQLite."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+
+from adapters.telegram import TelegramAdapter
+from bot.app import running_bot
+from bot.commands import COMMANDS
+from bot.config import BotSection, TelegramSection
+from bot.core import Core
+from tests.telegram.fake_api import FakeBotApi, SentMessage
+
+GROUP = -100123
+
+
+@dataclass
+class Telegram:
+    api: FakeBotApi
+    adapter: TelegramAdapter
+    core: Core
+    group: dict[str, Any]
+    alice: dict[str, Any]
+    bob: dict[str, Any]
+
+    async def say(self, text: str, user: dict[str, Any] | None = None) -> SentMessage:
+        """Send ``text`` to the group and return the bot's next new message there."""
+        before = len(self.api.sent(GROUP))
+        self.api.send_text(self.group, user or self.alice, text)
+        return await self.next_message(GROUP, before)
+
+    async def next_message(self, chat: int, before: int) -> SentMessage:
+        messages = await self.api.wait_for(lambda: self.api.sent(chat)[before:])
+        return messages[0]  # type: ignore[no-any-return]
+
+    def card(self, message_id: int) -> SentMessage:
+        return next(m for m in self.api.sent(GROUP) if m.message_id == message_id)
+
+
+@pytest.fixture
+async def telegram(tmp_path: Path) -> AsyncIterator[Telegram]:
+    async with FakeBotApi() as api:
+        settings = TelegramSection(token=SecretStr(api.token), api_base_url=api.base_url)
+        adapter = TelegramAdapter(
+            settings, poll_timeout=1, edit_interval=0.5, retry_base_delay=0.05
+        )
+        url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+        async with running_bot(
+            BotSection(timezone="Europe/Warsaw"), [adapter], database_url=url
+        ) as core:
+            yield Telegram(
+                api,
+                adapter,
+                core,
+                api.group(GROUP, "Warsaw Devs"),
+                api.user(11, "Alice", "alice"),
+                api.user(22, "Bob"),
+            )
+
+
+def buttons(message: SentMessage) -> list[str]:
+    markup = message.reply_markup or {}
+    return [b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row]
+
+
+async def test_the_command_menu_is_the_core_registry(telegram: Telegram) -> None:
+    menu = [command["command"] for command in telegram.api.commands()]
+    assert menu == [spec.name for spec in COMMANDS]
+
+
+async def test_newevent_posts_an_escaped_card_with_rsvp_buttons_and_a_deep_link(
+    telegram: Telegram,
+) -> None:
+    card = await telegram.say(
+        '/newevent <b>Coffee</b> & cake | 2026-12-05 18:00-20:00 | Café "Nero" | limit=20'
+    )
+    assert card.parse_mode == "HTML"
+    assert card.text is not None
+    assert card.text.startswith(
+        "Created <b>#1 &lt;b&gt;Coffee&lt;/b&gt; &amp; cake</b> · Sat 2026-12-05 18:00-20:00 "
+        'CET (Europe/Warsaw) · Café "Nero" · 0/20 going'
+    )
+    assert "<code>/rsvp 1</code>" in card.text
+    assert '<a href="https://t.me/GatherBot?start=ev_1">' in card.text
+    assert buttons(card) == ["rsvp:1:going", "rsvp:1:maybe", "rsvp:1:not_going", "rsvp:1:plus_one"]
+
+
+async def test_a_button_press_rsvps_answers_with_a_toast_and_updates_the_card(
+    telegram: Telegram,
+) -> None:
+    card = await telegram.say("/newevent Coffee | 2026-12-05 18:00 | Café Nero | limit=1")
+    telegram.api.press_button(telegram.group, telegram.bob, card.message_id, "rsvp:1:going")
+    answer = await telegram.api.wait_for(lambda: telegram.api.answers)
+    assert answer[0]["text"] == "You're going"
+    edited = await telegram.api.wait_for(
+        lambda: "1/1 going" in (telegram.card(card.message_id).text or "")
+    )
+    assert edited
+    telegram.api.press_button(telegram.group, telegram.alice, card.message_id, "rsvp:1:going")
+    await telegram.api.wait_for(lambda: len(telegram.api.answers) == 2)
+    assert telegram.api.answers[1]["text"] == "Waitlisted, #1"
+
+
+async def test_commands_from_chat_update_the_card_too(telegram: Telegram) -> None:
+    card = await telegram.say("/newevent Coffee | 2026-12-05 18:00 | Café Nero | limit=5")
+    reply = await telegram.say("/rsvp@GatherBot 1 +1", telegram.bob)
+    assert reply.text is not None
+    assert reply.text.startswith("Bob: you're going to #1 Coffee with +1.")
+    await telegram.api.wait_for(lambda: "2/5 going" in (telegram.card(card.message_id).text or ""))
+
+
+async def test_forged_or_stale_buttons_change_nothing(telegram: Telegram) -> None:
+    card = await telegram.say("/newevent Coffee | 2026-12-05 18:00 | Café Nero")
+    other = await telegram.say("/help")
+    api = telegram.api
+    api.press_button(telegram.group, telegram.bob, card.message_id, "rsvp:1:everything")
+    api.press_button(telegram.group, telegram.bob, other.message_id, "rsvp:1:going")
+    await api.wait_for(lambda: len(api.answers) == 2)
+    assert [a["text"] for a in api.answers] == [
+        "This button is not valid.",
+        "This button is out of date.",
+    ]
+    who = await telegram.say("/who 1")
+    assert who.text is not None
+    assert "Nobody is going yet" in who.text
+
+
+async def test_many_rsvps_at_once_make_only_a_few_card_edits(telegram: Telegram) -> None:
+    card = await telegram.say("/newevent Coffee | 2026-12-05 18:00 | Café Nero")
+    for number in range(30):
+        person = telegram.api.user(1000 + number, f"P{number}")
+        telegram.api.press_button(telegram.group, person, card.message_id, "rsvp:1:going")
+    await telegram.api.wait_for(lambda: len(telegram.api.answers) == 30, timeout=10)
+    await telegram.api.wait_for(
+        lambda: "30 going" in (telegram.card(card.message_id).text or ""), timeout=10
+    )
+    edits = telegram.card(card.message_id).edits
+    assert 1 <= edits <= 6, edits
+
+
+async def test_a_deep_link_in_private_chat_shows_the_event_with_buttons(
+    telegram: Telegram,
+) -> None:
+    await telegram.say("/newevent Coffee | 2026-12-05 18:00 | Café Nero")
+    private = telegram.api.private(telegram.bob)
+    telegram.api.send_text(private, telegram.bob, "/start ev_1")
+    message = await telegram.next_message(telegram.bob["id"], 0)
+    assert message.text is not None
+    assert message.text.startswith("<b>#1 Coffee</b>\nWhen: Sat 2026-12-05 18:00 CET")
+    assert "rsvp:1:going" in buttons(message)
+
+
+async def test_group_admins_and_anonymous_admins_may_set_the_zone_members_may_not(
+    telegram: Telegram,
+) -> None:
+    refused = await telegram.say("/tz Europe/Berlin", telegram.bob)
+    assert refused.text == "Only an admin of this channel can change its time zone."
+    carol = telegram.api.user(33, "Carol")
+    telegram.api.set_member_status(telegram.group, carol, "administrator")
+    allowed = await telegram.say("/tz Europe/Berlin", carol)
+    assert allowed.text is not None
+    assert allowed.text.startswith("Time zone for this channel is now Europe/Berlin")
+    before = len(telegram.api.sent(GROUP))
+    telegram.api.send_anonymous_admin_text(telegram.group, "/tz Europe/Warsaw")
+    anonymous = await telegram.next_message(GROUP, before)
+    assert anonymous.text is not None
+    assert anonymous.text.startswith("Time zone for this channel is now Europe/Warsaw")
+
+
+async def test_a_flood_limit_delays_a_reply_but_does_not_lose_it(telegram: Telegram) -> None:
+    telegram.api.fail_next("sendMessage", 429, retry_after=1)
+    reply = await telegram.say("/events")
+    assert reply.text is not None
+    assert reply.text.startswith("No upcoming events here.")
+    assert len(telegram.api.sent(GROUP)) == 1
+
+
+async def test_a_server_error_is_retried_and_the_reply_arrives_once(telegram: Telegram) -> None:
+    telegram.api.fail_next("sendMessage", 502, times=2)
+    reply = await telegram.say("/events")
+    assert reply.text is not None
+    assert len(telegram.api.sent(GROUP)) == 1
+    assert len(telegram.api.calls_to("sendMessage")) == 3
+
+
+async def test_the_token_never_reaches_the_logs(
+    telegram: Telegram, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    telegram.api.fail_next("sendMessage", 502)
+    await telegram.say("/events")
+    assert telegram.api.token not in caplog.text
+    assert caplog.records
