@@ -199,3 +199,33 @@ async def test_the_token_never_reaches_the_logs(
     await telegram.say("/events")
     assert telegram.api.token not in caplog.text
     assert caplog.records
+
+
+async def test_three_people_press_going_on_two_seats(telegram: Telegram) -> None:
+    card = await telegram.say("/newevent Coffee | 2026-12-05 18:00 | Café Nero | limit=2")
+    api = telegram.api
+    for number, name in enumerate(("Ann", "Ben", "Cid")):
+        person = api.user(100 + number, name)
+        api.press_button(telegram.group, person, card.message_id, "rsvp:1:going")
+        await api.wait_for(lambda n=number: len(api.answers) == n + 1)
+    assert [a["text"] for a in api.answers] == ["You're going", "You're going", "Waitlisted, #1"]
+    await api.wait_for(
+        lambda: "2/2 going · 1 waitlisted" in (telegram.card(card.message_id).text or "")
+    )
+
+
+async def test_only_the_organizer_or_a_group_admin_may_cancel(telegram: Telegram) -> None:
+    card = await telegram.say("/newevent Coffee | 2026-12-05 18:00 | Café Nero", telegram.alice)
+    refused = await telegram.say("/cancel 1", telegram.bob)
+    assert refused.text == "Only the organizer (Alice) or an admin can cancel #1."
+    admin = telegram.api.user(44, "Dana")
+    telegram.api.set_member_status(telegram.group, admin, "creator")
+    cancelled = await telegram.say("/cancel@GatherBot 1 venue closed", admin)
+    assert cancelled.text is not None
+    assert cancelled.text.startswith("Cancelled #1 Coffee (Sat 2026-12-05 18:00 CET")
+    assert "Reason: venue closed" in cancelled.text
+    # The card says so and loses its buttons: nobody can answer a cancelled event.
+    await telegram.api.wait_for(
+        lambda: (telegram.card(card.message_id).text or "").startswith("[CANCELLED]")
+        and telegram.card(card.message_id).reply_markup is None
+    )
