@@ -94,7 +94,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
             "WHEN: 2026-12-05 18:00, a range 18:00-20:00, next friday 18:00, tomorrow 7pm, "
             "in 2 hours; in this channel's zone unless one is written after it or as tz=. "
             "Options: limit=N, ends=20:00, remind=1d,2h, url=..., tz=Europe/Warsaw, "
-            "repeat=weekly|monthly|every 2 weeks|FREQ=..., description=..."
+            "repeat=weekly|monthly|every 2 weeks|FREQ=..., description=... "
+            "Or send newevent alone to be asked for each detail in turn."
         ),
     ),
     CommandSpec(

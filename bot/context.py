@@ -8,6 +8,7 @@ from datetime import datetime
 
 from bot.config import BotSection
 from bot.domain import EventView, IncomingMessage, Role
+from bot.guided import Drafts
 from bot.ports import Outbox
 from bot.replies import Notice
 from storage import Database
@@ -20,6 +21,7 @@ class Context:
     database: Database
     settings: BotSection
     outbox: Outbox
+    drafts: Drafts
     # Sent by the core once the handler has committed: nobody hears of a change that
     # was rolled back.
     notices: list[Notice] = field(default_factory=list)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -14,7 +14,9 @@ from bot.config import BotSection
 from bot.context import Context
 from bot.domain import ChannelKind, ChannelRef, Choice, EventView, IncomingMessage, UserRef
 from bot.errors import UserError
-from bot.language.invocation import preferred_prefix
+from bot.guided import DraftKey, Drafts, key_of
+from bot.language.invocation import preferred_prefix, split_invocation
+from bot.language.text import clean_input
 from bot.ports import Outbox
 from bot.replies import Notice, Reply, ReplyKind, Span, Style, cmd, line
 from storage import Database
@@ -39,9 +41,15 @@ class Core:
         self.settings = settings
         self.outbox = outbox
         self._clock = clock
+        self.drafts = Drafts()
 
     async def handle(self, message: IncomingMessage) -> list[Reply]:
         prefix = preferred_prefix(message.channel.platform)
+        draft = key_of(message.channel, message.sender)
+        if self.drafts.active(draft, self._clock()) is not None:
+            answered = await self._guided(message, draft, prefix)
+            if answered is not None:
+                return answered
         try:
             parsed = parse_command(message.text, message.bot_name)
         except UnknownCommand as exc:
@@ -63,10 +71,36 @@ class Core:
                     _finish(Reply((line("I answer commands: try ", cmd("help"), "."),)), prefix)
                 ]
             return []
-        context = Context(message, self._clock(), self.database, self.settings, self.outbox)
-        name = parsed.spec.name
+        spec, args = parsed.spec, parsed.args
+        return await self._run(message, spec.name, lambda ctx: spec.handler(ctx, args), prefix)
+
+    async def _guided(
+        self, message: IncomingMessage, draft: DraftKey, prefix: str
+    ) -> list[Reply] | None:
+        """In a guided `newevent`: plain text answers the question and a bare `cancel`
+        stops it; any other command runs as usual (None)."""
+        invocation = split_invocation(clean_input(message.text), message.bot_name)
+        if invocation is None:
+            text = clean_input(message.text)
+            return await self._run(
+                message, "newevent", lambda ctx: handlers.continue_newevent(ctx, text), prefix
+            )
+        if invocation.name == "cancel" and not invocation.rest:
+            self.drafts.drop(draft)
+            return [_finish(Reply((line("Okay, no new event."),)), prefix)]
+        return None
+
+    async def _run(
+        self,
+        message: IncomingMessage,
+        name: str,
+        call: Callable[[Context], Awaitable[list[Reply]]],
+        prefix: str,
+    ) -> list[Reply]:
+        """Run one command in its own context; what it changed is announced afterwards."""
+        context = self._context(message)
         try:
-            replies = await parsed.spec.handler(context, parsed.args)
+            replies = await call(context)
             outcome = "ok"
         except UserError as exc:
             replies, outcome = [_error(exc)], "refused"
@@ -90,13 +124,17 @@ class Core:
         await self._deliver(context)
         return [_finish(r, prefix) for r in replies]
 
+    def _context(self, message: IncomingMessage) -> Context:
+        return Context(
+            message, self._clock(), self.database, self.settings, self.outbox, self.drafts
+        )
+
     async def press(
         self, sender: UserRef, channel: ChannelRef, event_id: int, choice: Choice
     ) -> str:
         """An RSVP button pressed on a card; returns the short answer for the presser."""
-        now = self._clock()
-        message = IncomingMessage(sender, channel, text="", sent_at=now)
-        context = Context(message, now, self.database, self.settings, self.outbox)
+        message = IncomingMessage(sender, channel, text="", sent_at=self._clock())
+        context = self._context(message)
         try:
             answer = await handlers.press(context, event_id, choice)
         except UserError as exc:

@@ -6,10 +6,13 @@ from bot.cards import event_card, event_details, summary_line, who_reply
 from bot.context import Context
 from bot.domain import ChannelKind, Choice, EventView, RsvpStatus, UserRef
 from bot.errors import UserError
+from bot.guided import key_of, prompt
 from bot.language.arguments import (
     CancelArgs,
     EditArgs,
+    EventFields,
     EventIdArgs,
+    GuidedNewEvent,
     NewEventArgs,
     NoArgs,
     RsvpArgs,
@@ -35,16 +38,39 @@ def _require_verified_creator(ctx: Context) -> None:
         )
 
 
-async def newevent(ctx: Context, args: NewEventArgs) -> list[Reply]:
+async def newevent(ctx: Context, args: NewEventArgs | GuidedNewEvent) -> list[Reply]:
     _require_verified_creator(ctx)
+    if isinstance(args, GuidedNewEvent):
+        async with ctx.database.unit_of_work() as uow:
+            channel = await uow.channels.upsert(ctx.message.channel, ctx.now)
+            zone = channel_zone(channel, ctx.settings.timezone).key
+            await uow.commit()
+        key = key_of(ctx.message.channel, ctx.message.sender)
+        return [ctx.drafts.start(key, zone, ctx.now)]
+    return await _create(ctx, args.title, args.when, args.fields)
+
+
+async def continue_newevent(ctx: Context, text: str) -> list[Reply]:
+    """The next answer in a guided `newevent`."""
+    key = key_of(ctx.message.channel, ctx.message.sender)
+    try:
+        step = ctx.drafts.answer(key, text, ctx.now)
+    except UserError as exc:
+        return [prompt(exc.line, line("Try again, or ", cmd("cancel"), " to stop."))]
+    if isinstance(step, Reply):
+        return [step]
+    return await _create(ctx, step.title, step.when, step.fields)
+
+
+async def _create(ctx: Context, title: str, when: str, fields: EventFields) -> list[Reply]:
     async with ctx.database.unit_of_work() as uow:
         event = await create_event(
             uow,
             organizer=ctx.message.sender,
             channel=ctx.message.channel,
-            title=args.title,
-            when_text=args.when,
-            fields=args.fields,
+            title=title,
+            when_text=when,
+            fields=fields,
             default_zone=ctx.settings.timezone,
             now=ctx.now,
         )

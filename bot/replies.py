@@ -31,6 +31,8 @@ class ReplyKind(enum.StrEnum):
     EVENT_CARD = "event_card"
     # Sent to a person or channel on the core's own initiative (promotion, cancellation).
     NOTICE = "notice"
+    # A question to the sender (guided newevent); Telegram asks for a reply to it.
+    PROMPT = "prompt"
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,8 +20,11 @@ from telegram import (
     BotCommand,
     CallbackQuery,
     Chat,
+    ForceReply,
+    InlineKeyboardMarkup,
     LinkPreviewOptions,
     Message,
+    ReplyParameters,
     Update,
 )
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
@@ -165,7 +168,7 @@ class TelegramAdapter:
             bot_name=self.username,
         )
         for reply in await self._core.handle(incoming):
-            await self._post(channel, reply)
+            await self._post(channel, reply, reply_to=message.message_id)
 
     def _deep_link(self, text: str) -> str:
         """`/start ev_12` (from a card's link) shows event 12; a bare `/start` shows help."""
@@ -246,27 +249,33 @@ class TelegramAdapter:
             channel = target
         await self._post(channel, reply)
 
-    async def _post(self, channel: ChannelRef, reply: Reply) -> None:
+    async def _post(self, channel: ChannelRef, reply: Reply, reply_to: int | None = None) -> None:
         app = self._require_app()
         event = reply.event if reply.kind is ReplyKind.EVENT_CARD else None
         pieces = to_html(reply, self._card_links(event))
+        quote = None
+        if reply.kind is ReplyKind.PROMPT and reply_to is not None:
+            # In a group with privacy mode the bot only hears replies to its own messages, and
+            # a selective ForceReply asks only the person who is being asked.
+            quote = ReplyParameters(reply_to, allow_sending_without_reply=True)
         for index, text in enumerate(pieces):
-            markup = (
-                keyboard(event.id)
-                if event is not None and index == len(pieces) - 1 and _open(event)
-                else None
-            )
+            markup: InlineKeyboardMarkup | ForceReply | None = None
+            if event is not None and index == len(pieces) - 1 and _open(event):
+                markup = keyboard(event.id)
+            elif quote is not None:
+                markup = ForceReply(selective=True)
             sent = await self._deliver(
                 lambda text=text, markup=markup: app.bot.send_message(  # type: ignore[misc]
                     int(channel.id),
                     text,
                     parse_mode=ParseMode.HTML,
                     reply_markup=markup,
+                    reply_parameters=quote,
                     link_preview_options=LinkPreviewOptions(is_disabled=True),
                 ),
                 what=f"a message to {channel.id}",
             )
-            if sent is not None and markup is not None and event is not None:
+            if sent is not None and isinstance(markup, InlineKeyboardMarkup) and event:
                 assert self._core is not None
                 await self._core.remember_card(channel, str(sent.message_id), event.id)
 

@@ -164,7 +164,14 @@ def parse_event_only(command: str) -> Callable[[str], EventIdArgs]:
     return parse
 
 
-def parse_newevent(rest: str) -> NewEventArgs:
+@dataclass(frozen=True, slots=True)
+class GuidedNewEvent:
+    """`newevent` alone: ask for the details one by one."""
+
+
+def parse_newevent(rest: str) -> NewEventArgs | GuidedNewEvent:
+    if not rest.strip():
+        return GuidedNewEvent()
     parts = [p.strip() for p in rest.split("|")]
     if len(parts) < 2 or not parts[0] or not parts[1]:
         raise UserError("Give at least a title and a time, separated by |.", command="newevent")
@@ -183,7 +190,7 @@ def parse_newevent(rest: str) -> NewEventArgs:
             )
         # `| https://meet.example/abc` as the place is an online event.
         options["url" if looks_like_url(where) and "url" not in options else "where"] = where
-    return NewEventArgs(_check_title(title, "newevent"), when, _fields(options, "newevent"))
+    return NewEventArgs(check_title(title, "newevent"), when, _fields(options, "newevent"))
 
 
 def parse_rsvp(rest: str) -> RsvpArgs:
@@ -333,7 +340,7 @@ def _fields(options: dict[str, str], command: str) -> EventFields:
     values: dict[str, object] = {}
     for key, value in options.items():
         if key == "limit":
-            values["capacity"] = _parse_limit(value, command)
+            values["capacity"] = parse_limit(value, command)
             values["capacity_given"] = True
         elif key == "remind":
             values["reminders"] = parse_offsets(value, command=command)
@@ -344,7 +351,7 @@ def _fields(options: dict[str, str], command: str) -> EventFields:
         elif key == "url":
             values["url"] = _check_url(value, command)
         elif key == "title":
-            values["title"] = _check_title(value, command)
+            values["title"] = check_title(value, command)
         elif key == "where":
             values["where"] = _check_length(value, MAX_PLACE, "place", command)
         elif key == "description":
@@ -356,7 +363,7 @@ def _fields(options: dict[str, str], command: str) -> EventFields:
     return EventFields(**values)  # type: ignore[arg-type]
 
 
-def _parse_limit(value: str, command: str) -> int | None:
+def parse_limit(value: str, command: str) -> int | None:
     if value.lower() in _UNLIMITED:
         if command == "newevent":
             raise UserError("Leave out limit= for an event without a limit.", command=command)
@@ -371,7 +378,7 @@ def _parse_limit(value: str, command: str) -> int | None:
     return limit
 
 
-def _check_title(title: str, command: str) -> str:
+def check_title(title: str, command: str) -> str:
     title = " ".join(title.split())
     if is_blank(title):
         raise UserError("The title is empty.", command=command)
@@ -395,6 +402,16 @@ def _check_length(value: str, limit: int, what: str, command: str) -> str:
             f"The {what} is too long ({len(value)} characters, at most {limit}).", command=command
         )
     return value
+
+
+def parse_place(text: str, command: str) -> tuple[str, str]:
+    """A place as (venue, url): a web address is an online event; `-` means none."""
+    text = " ".join(text.split())
+    if text in ("-", "") or text.lower() in _UNLIMITED:
+        return "", ""
+    if looks_like_url(text):
+        return "", _check_url(text, command)
+    return _check_length(text, MAX_PLACE, "place", command), ""
 
 
 def looks_like_url(text: str) -> bool:

@@ -226,6 +226,29 @@ async def test_only_the_organizer_or_a_group_admin_may_cancel(telegram: Telegram
     assert "Reason: venue closed" in cancelled.text
     # The card says so and loses its buttons: nobody can answer a cancelled event.
     await telegram.api.wait_for(
-        lambda: (telegram.card(card.message_id).text or "").startswith("[CANCELLED]")
-        and telegram.card(card.message_id).reply_markup is None
+        lambda: (
+            (telegram.card(card.message_id).text or "").startswith("[CANCELLED]")
+            and telegram.card(card.message_id).reply_markup is None
+        )
     )
+
+
+async def test_guided_newevent_asks_only_its_starter_with_force_reply(telegram: Telegram) -> None:
+    api = telegram.api
+    question = await telegram.say("/newevent@GatherBot")
+    assert question.text is not None
+    assert question.text.startswith("Let's set up an event. What is it called?")
+    assert question.reply_markup == {"force_reply": True, "selective": True}
+    assert question.reply_to is not None
+    before = len(api.sent(GROUP))
+    api.send_text(telegram.group, telegram.bob, "Bob is just chatting")
+    for answer in ("Coffee & <cake>", "2026-12-05 18:00", "Café Nero", "2"):
+        await telegram.say(answer)
+    card = api.sent(GROUP)[-1]
+    assert card.text is not None
+    assert card.text.startswith(
+        "Created <b>#1 Coffee &amp; &lt;cake&gt;</b> · Sat 2026-12-05 18:00 CET (Europe/Warsaw)"
+        " · Café Nero · 0/2 going"
+    )
+    assert "rsvp:1:going" in buttons(card)
+    assert len(api.sent(GROUP)) == before + 4  # Bob's chatter got no answer
