@@ -145,6 +145,15 @@ COMMANDS: tuple[CommandSpec, ...] = (
         handlers.who,
     ),
     CommandSpec(
+        "remindme",
+        "ID [off]",
+        "get a private reminder before an event",
+        ("remindme 12", "remindme 12 off"),
+        a.parse_remindme,
+        handlers.remindme,
+        details="Reminders come at the event's reminder times (remind=), else the default.",
+    ),
+    CommandSpec(
         "edit",
         "ID key=value ...",
         "change an event",

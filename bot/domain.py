@@ -27,12 +27,13 @@ class RsvpStatus(enum.StrEnum):
 
 
 class Choice(enum.StrEnum):
-    """What an RSVP button says (Telegram's Going / Maybe / Can't / +1 guest)."""
+    """What a card's button says (Telegram's Going / Maybe / Can't / +1 guest / Remind me)."""
 
     GOING = "going"
     MAYBE = "maybe"
     NOT_GOING = "not_going"
     PLUS_ONE = "plus_one"
+    REMIND = "remind"
 
 
 class ChannelKind(enum.StrEnum):

@@ -15,9 +15,11 @@ from bot.language.arguments import (
     GuidedNewEvent,
     NewEventArgs,
     NoArgs,
+    RemindArgs,
     RsvpArgs,
     ZoneArgs,
 )
+from bot.language.durations import format_offsets
 from bot.permissions import can_configure_channel, can_create_event, can_manage_event
 from bot.replies import Line, Notice, Reply, ReplyKind, bold, cmd, line, reply
 from bot.services.events import cancel_event, channel_zone, create_event, edit_event
@@ -314,6 +316,39 @@ async def tz(ctx: Context, args: ZoneArgs) -> list[Reply]:
     ]
 
 
+async def remindme(ctx: Context, args: RemindArgs) -> list[Reply]:
+    event = await _set_reminder(ctx, args.event_id, wanted=args.wanted)
+    name = f"#{event.id} {event.title}"
+    if not args.wanted:
+        return [reply(f"No private reminders for {name}.")]
+    offsets = (
+        format_offsets(event.reminders)
+        if event.reminders is not None
+        else ",".join(ctx.settings.reminders)
+    )
+    return [
+        reply(
+            line(f"I'll remind you privately before {name} ({offsets} before it starts)."),
+            line(
+                "If we have never talked in private, message me there once so I can write "
+                "to you. Stop with ",
+                cmd(f"remindme {event.id} off"),
+                ".",
+            ),
+        )
+    ]
+
+
+async def _set_reminder(ctx: Context, event_id: int, *, wanted: bool) -> EventView:
+    async with ctx.database.unit_of_work() as uow:
+        row = await open_event(uow, event_id, ctx.now, "remindme")
+        person = await uow.people.upsert(ctx.message.sender, ctx.now)
+        await uow.reminders.set(row.id, person.id, wanted, ctx.now)
+        view = await uow.events.view(row)
+        await uow.commit()
+    return view
+
+
 _BUTTON_STATUS = {
     Choice.GOING: RsvpStatus.GOING,
     Choice.PLUS_ONE: RsvpStatus.GOING,
@@ -323,7 +358,10 @@ _BUTTON_STATUS = {
 
 
 async def press(ctx: Context, event_id: int, choice: Choice) -> str:
-    """An RSVP button: the same rules as `rsvp`, answered with a short toast."""
+    """A card's button: the same rules as `rsvp` (or `remindme`), answered with a toast."""
+    if choice is Choice.REMIND:
+        event = await _set_reminder(ctx, event_id, wanted=True)
+        return f"🔔 I'll remind you privately before #{event.id}"
     async with ctx.database.unit_of_work() as uow:
         outcome = await set_rsvp(
             uow,

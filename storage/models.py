@@ -168,3 +168,15 @@ class PostedCardRow(Base):
     chat_id: Mapped[str] = mapped_column(String(255))
     message_id: Mapped[str] = mapped_column(String(64))
     posted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ReminderOptInRow(Base):
+    """A person asked for a private reminder before an event (`remindme`)."""
+
+    __tablename__ = "reminder_optins"
+    __table_args__ = (UniqueConstraint("event_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, delete, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -28,6 +28,7 @@ from storage.models import (
     EventRow,
     PersonRow,
     PostedCardRow,
+    ReminderOptInRow,
     RsvpRow,
 )
 
@@ -347,3 +348,34 @@ class CardRepository:
             .order_by(PostedCardRow.id)
         )
         return [(chat_id, message_id) for chat_id, message_id in rows]
+
+
+class ReminderOptInRepository:
+    """Who asked for a private reminder before which event."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def set(self, event_id: int, person_id: int, wanted: bool, now: datetime) -> None:
+        if wanted:
+            await _insert_ignoring_duplicates(
+                self._session,
+                ReminderOptInRow,
+                {"event_id": event_id, "person_id": person_id, "created_at": now},
+            )
+        else:
+            await self._session.execute(
+                delete(ReminderOptInRow).where(
+                    ReminderOptInRow.event_id == event_id,
+                    ReminderOptInRow.person_id == person_id,
+                )
+            )
+
+    async def people(self, event_id: int) -> list[UserRef]:
+        rows = await self._session.scalars(
+            select(PersonRow)
+            .join(ReminderOptInRow, ReminderOptInRow.person_id == PersonRow.id)
+            .where(ReminderOptInRow.event_id == event_id)
+            .order_by(ReminderOptInRow.id)
+        )
+        return [person_ref(row) for row in rows]

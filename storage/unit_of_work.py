@@ -11,6 +11,7 @@ from storage.repositories import (
     ChannelRepository,
     EventRepository,
     PeopleRepository,
+    ReminderOptInRepository,
     RsvpRepository,
 )
 
@@ -27,6 +28,7 @@ class UnitOfWork:
     events: EventRepository
     rsvps: RsvpRepository
     cards: CardRepository
+    reminders: ReminderOptInRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], *, lock_rows: bool) -> None:
         self._sessions = sessions
@@ -41,6 +43,7 @@ class UnitOfWork:
         self.events = EventRepository(session, lock_rows=self._lock_rows)
         self.rsvps = RsvpRepository(session)
         self.cards = CardRepository(session)
+        self.reminders = ReminderOptInRepository(session)
         return self
 
     async def __aexit__(

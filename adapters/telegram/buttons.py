@@ -14,9 +14,10 @@ _LABELS = {
     Choice.MAYBE: "🤔 Maybe",
     Choice.NOT_GOING: "❌ Can't",
     Choice.PLUS_ONE: "➕1 guest",
+    Choice.REMIND: "🔔 Remind me",
 }
 # Telegram allows 64 bytes of callback data; anything else that arrives was not made by us.
-_DATA = re.compile(r"rsvp:(\d{1,9}):(going|maybe|not_going|plus_one)")
+_DATA = re.compile(r"rsvp:(\d{1,9}):(going|maybe|not_going|plus_one|remind)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +33,7 @@ def keyboard(event_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [button(Choice.GOING), button(Choice.MAYBE), button(Choice.NOT_GOING)],
-            [button(Choice.PLUS_ONE)],
+            [button(Choice.PLUS_ONE), button(Choice.REMIND)],
         ]
     )
 

@@ -116,6 +116,12 @@ class EditArgs:
 
 
 @dataclass(frozen=True, slots=True)
+class RemindArgs:
+    event_id: int
+    wanted: bool  # False for `remindme ID off`
+
+
+@dataclass(frozen=True, slots=True)
 class CancelArgs:
     event_id: int
     reason: str
@@ -238,6 +244,13 @@ def parse_edit(rest: str) -> EditArgs:
             "Say what to change, e.g. limit=30 or when=2026-12-05 19:00.", command="edit"
         )
     return EditArgs(event_id, _fields(options, "edit"))
+
+
+def parse_remindme(rest: str) -> RemindArgs:
+    event_id, tail = _split_id(rest, "remindme")
+    if tail.lower() not in ("", "on", "yes", "off", "no", "stop"):
+        raise UserError(f"Say on or off, not '{tail[:20]}'.", command="remindme")
+    return RemindArgs(event_id, tail.lower() not in ("off", "no", "stop"))
 
 
 def parse_cancel(rest: str) -> CancelArgs:

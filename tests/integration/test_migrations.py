@@ -25,6 +25,7 @@ TABLES = {
     "event_channels",
     "rsvps",
     "posted_cards",
+    "reminder_optins",
 }
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
 

@@ -90,7 +90,13 @@ async def test_newevent_posts_an_escaped_card_with_rsvp_buttons_and_a_deep_link(
     )
     assert "<code>/rsvp 1</code>" in card.text
     assert '<a href="https://t.me/GatherBot?start=ev_1">' in card.text
-    assert buttons(card) == ["rsvp:1:going", "rsvp:1:maybe", "rsvp:1:not_going", "rsvp:1:plus_one"]
+    assert buttons(card) == [
+        "rsvp:1:going",
+        "rsvp:1:maybe",
+        "rsvp:1:not_going",
+        "rsvp:1:plus_one",
+        "rsvp:1:remind",
+    ]
 
 
 async def test_a_button_press_rsvps_answers_with_a_toast_and_updates_the_card(

@@ -21,6 +21,7 @@ from bot.language.arguments import (
     HelpArgs,
     NewEventArgs,
     NoArgs,
+    RemindArgs,
     RsvpArgs,
     ZoneArgs,
 )
@@ -181,6 +182,9 @@ COMMAND_CASES = [
     pytest.param(
         "!rsvp 3 " + "x" * 140, "rsvp", RsvpArgs(3, GOING, None, "x" * 140), id="rsvp-note-at-max"
     ),
+    # remindme
+    pytest.param("!remindme 3", "remindme", RemindArgs(3, True), id="remindme"),
+    pytest.param("/remindme@GatherBot #3 off", "remindme", RemindArgs(3, False), id="remindme-off"),
     # unrsvp
     pytest.param("!unrsvp 3", "unrsvp", RsvpArgs(3, NOT_GOING, None, None), id="unrsvp"),
     pytest.param(

@@ -1,4 +1,4 @@
-"""posted cards
+"""posted cards and personal reminder opt-ins
 
 Revision ID: 0002
 Revises: 0001
@@ -40,8 +40,35 @@ def upgrade() -> None:
     with op.batch_alter_table("posted_cards", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_posted_cards_event_id"), ["event_id"], unique=False)
 
+    op.create_table(
+        "reminder_optins",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("event_id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["event_id"],
+            ["events.id"],
+            name=op.f("fk_reminder_optins_event_id_events"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["person_id"], ["people.id"], name=op.f("fk_reminder_optins_person_id_people")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_reminder_optins")),
+        sa.UniqueConstraint("event_id", "person_id", name=op.f("uq_reminder_optins_event_id")),
+    )
+    with op.batch_alter_table("reminder_optins", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_reminder_optins_person_id"), ["person_id"], unique=False
+        )
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("reminder_optins", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_reminder_optins_person_id"))
+
+    op.drop_table("reminder_optins")
     with op.batch_alter_table("posted_cards", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_posted_cards_event_id"))
 
