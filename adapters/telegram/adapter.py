@@ -48,6 +48,7 @@ from telegram.ext import (
 from telegram.warnings import PTBDeprecationWarning
 
 from adapters.telegram.buttons import keyboard, parse_pressed
+from adapters.telegram.pacing import PrivatePacer
 from adapters.telegram.refresh import CardRefresher
 from adapters.telegram.render import to_html
 from adapters.telegram.secrets import hide_in_logs
@@ -85,6 +86,7 @@ class TelegramAdapter:
         poll_timeout: int = 30,
         edit_interval: float = 3.0,
         retry_base_delay: float = 1.0,
+        request_timeout: float = 10.0,
     ) -> None:
         assert settings.token is not None, "the config check requires a token"
         self.network = settings.network
@@ -95,6 +97,8 @@ class TelegramAdapter:
         self._app: Application | None = None  # type: ignore[type-arg]
         self._core: CoreApi | None = None
         self._refresher = CardRefresher(self._edit_card, edit_interval)
+        self._pacer = PrivatePacer()
+        self._request_timeout = request_timeout
         self._role_cache: dict[tuple[int, int], tuple[float, frozenset[Role]]] = {}
         self.username = ""
 
@@ -111,6 +115,8 @@ class TelegramAdapter:
             # PTB's limiter gives up on the first 429 unless told otherwise: a lost message.
             .rate_limiter(AIORateLimiter(max_retries=SEND_ATTEMPTS))
             .concurrent_updates(True)
+            .read_timeout(self._request_timeout)
+            .write_timeout(self._request_timeout)
             .build()
         )
         app.add_handler(
@@ -259,6 +265,8 @@ class TelegramAdapter:
             # a selective ForceReply asks only the person who is being asked.
             quote = ReplyParameters(reply_to, allow_sending_without_reply=True)
         for index, text in enumerate(pieces):
+            if channel.kind is ChannelKind.DIRECT:
+                await self._pacer.wait(int(channel.id))
             markup: InlineKeyboardMarkup | ForceReply | None = None
             if event is not None and index == len(pieces) - 1 and _open(event):
                 markup = keyboard(event.id)

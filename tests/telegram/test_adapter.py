@@ -50,7 +50,11 @@ async def telegram(tmp_path: Path) -> AsyncIterator[Telegram]:
     async with FakeBotApi() as api:
         settings = TelegramSection(token=SecretStr(api.token), api_base_url=api.base_url)
         adapter = TelegramAdapter(
-            settings, poll_timeout=1, edit_interval=0.5, retry_base_delay=0.05
+            settings,
+            poll_timeout=1,
+            edit_interval=0.5,
+            retry_base_delay=0.05,
+            request_timeout=2,
         )
         url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
         async with running_bot(
@@ -258,3 +262,25 @@ async def test_guided_newevent_asks_only_its_starter_with_force_reply(telegram: 
     )
     assert "rsvp:1:going" in buttons(card)
     assert len(api.sent(GROUP)) == before + 4  # Bob's chatter got no answer
+
+
+async def test_polling_survives_server_errors_and_resumes(telegram: Telegram) -> None:
+    api = telegram.api
+    api.fail_next("getUpdates", 502, times=3)
+    api.send_text(telegram.group, telegram.alice, "/events")
+    # PTB backs off between failed polls, so this takes a few seconds.
+    replies = await api.wait_for(lambda: api.sent(GROUP), timeout=30)
+    assert replies[0].text.startswith("No upcoming events here.")
+
+
+async def test_a_send_that_timed_out_after_arriving_is_not_sent_twice(
+    telegram: Telegram, caplog: pytest.LogCaptureFixture
+) -> None:
+    api = telegram.api
+    # Telegram performs the call but answers after the adapter stopped waiting.
+    api.fail_next("sendMessage", 200, delay=4)
+    api.send_text(telegram.group, telegram.alice, "/events")
+    await api.wait_for(lambda: api.sent(GROUP), timeout=10)
+    await api.wait_for(lambda: "may have arrived; not re-sent" in caplog.text, timeout=10)
+    assert len(api.sent(GROUP)) == 1
+    assert len(api.calls_to("sendMessage")) == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from adapters.telegram.buttons import parse_pressed
+from adapters.telegram.pacing import PrivatePacer
 from adapters.telegram.render import MAX_MESSAGE, to_html
 from bot.domain import Choice
 from bot.replies import Reply, Span, Style, bold, link, reply
@@ -44,3 +45,10 @@ def test_only_well_formed_button_data_is_accepted() -> None:
     assert parse_pressed("rsvp:12:plus_one").choice is Choice.PLUS_ONE  # type: ignore[union-attr]
     for forged in (None, "", "rsvp:12:all", "rsvp:x:going", "rsvp:12:going:extra", "ev_12"):
         assert parse_pressed(forged) is None
+
+
+def test_messages_to_one_private_chat_are_spaced_a_second_apart() -> None:
+    pacer = PrivatePacer(interval=1.0)
+    assert [pacer.reserve(7, now=100.0) for _ in range(3)] == [0.0, 1.0, 2.0]
+    assert pacer.reserve(8, now=100.0) == 0.0  # another person is not held up
+    assert pacer.reserve(7, now=105.0) == 0.0  # a quiet chat sends at once
