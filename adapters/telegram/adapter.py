@@ -69,8 +69,6 @@ from bot.replies import Reply, ReplyKind
 log = logging.getLogger(__name__)
 
 PLATFORM = "telegram"
-# Telegram's stand-in sender for messages an anonymous group admin posts.
-ANONYMOUS_ADMIN_ID = 1087968824
 SEND_ATTEMPTS = 5
 ROLE_CACHE_SECONDS = 60.0
 T = TypeVar("T")
