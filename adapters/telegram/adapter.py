@@ -85,6 +85,7 @@ class TelegramAdapter:
         edit_interval: float = 3.0,
         retry_base_delay: float = 1.0,
         request_timeout: float = 10.0,
+        rate_limited: bool = True,
     ) -> None:
         assert settings.token is not None, "the config check requires a token"
         self.network = settings.network
@@ -97,6 +98,7 @@ class TelegramAdapter:
         self._refresher = CardRefresher(self._edit_card, edit_interval)
         self._pacer = PrivatePacer()
         self._request_timeout = request_timeout
+        self._rate_limited = rate_limited
         self._role_cache: dict[tuple[int, int], tuple[float, frozenset[Role]]] = {}
         self.username = ""
 
@@ -105,18 +107,19 @@ class TelegramAdapter:
     async def start(self, core: CoreApi) -> None:
         self._core = core
         hide_in_logs(self._token)
-        app = (
+        builder = (
             ApplicationBuilder()
             .token(self._token)
             .base_url(f"{self._api}/bot")
             .base_file_url(f"{self._api}/file/bot")
-            # PTB's limiter gives up on the first 429 unless told otherwise: a lost message.
-            .rate_limiter(AIORateLimiter(max_retries=SEND_ATTEMPTS))
             .concurrent_updates(True)
             .read_timeout(self._request_timeout)
             .write_timeout(self._request_timeout)
-            .build()
         )
+        if self._rate_limited:
+            # PTB's limiter gives up on the first 429 unless told otherwise: a lost message.
+            builder.rate_limiter(AIORateLimiter(max_retries=SEND_ATTEMPTS))
+        app = builder.build()
         app.add_handler(
             MessageHandler(filters.TEXT & ~filters.UpdateType.EDITED_MESSAGE, self._on_text)
         )
