@@ -79,9 +79,9 @@ class Core:
     ) -> list[Reply] | None:
         """In a guided `newevent`: plain text answers the question and a bare `cancel`
         stops it; any other command runs as usual (None)."""
-        invocation = split_invocation(clean_input(message.text), message.bot_name)
+        text = clean_input(message.text)
+        invocation = split_invocation(text, message.bot_name)
         if invocation is None:
-            text = clean_input(message.text)
             return await self._run(
                 message, "newevent", lambda ctx: handlers.continue_newevent(ctx, text), prefix
             )

@@ -129,20 +129,43 @@ async def unrsvp(ctx: Context, args: RsvpArgs) -> list[Reply]:
 
 
 async def _rsvp(ctx: Context, args: RsvpArgs, command: str) -> list[Reply]:
+    outcome = await _answer(
+        ctx, args.event_id, args.status, guests=args.guests, note=args.note, command=command
+    )
+    return [_rsvp_reply(ctx.message.sender, outcome, ctx)]
+
+
+async def _answer(
+    ctx: Context,
+    event_id: int,
+    status: RsvpStatus,
+    *,
+    guests: int | None = None,
+    note: str | None = None,
+    command: str = "rsvp",
+    more_guests: int = 0,
+) -> RsvpOutcome:
+    """Record an answer (command or button) and queue what follows from it: notices to
+    whoever moved up, and fresh cards everywhere."""
     async with ctx.database.unit_of_work() as uow:
         outcome = await set_rsvp(
             uow,
-            event_id=args.event_id,
+            event_id=event_id,
             person=ctx.message.sender,
-            status=args.status,
-            guests=args.guests,
-            note=args.note,
+            status=status,
+            guests=guests,
+            note=note,
             now=ctx.now,
             command=command,
+            more_guests=more_guests,
         )
     _tell_promoted(ctx, outcome.promoted, outcome.event)
     ctx.touched(outcome.event)
-    return [_rsvp_reply(ctx.message.sender, outcome, ctx)]
+    return outcome
+
+
+def _seats(count: int) -> str:
+    return f"{count} seat{'s' if count != 1 else ''}"
 
 
 def _rsvp_reply(person: UserRef, outcome: RsvpOutcome, ctx: Context) -> Reply:
@@ -153,9 +176,8 @@ def _rsvp_reply(person: UserRef, outcome: RsvpOutcome, ctx: Context) -> Reply:
         said = f"you're going to {name}{guests}."
     elif outcome.status is RsvpStatus.WAITLISTED:
         left = event.seats_left or 0
-        seats = f"{left} seat{'s' if left != 1 else ''}"
         why = (
-            f"{name} has only {seats} left, not enough for you{guests}"
+            f"{name} has only {_seats(left)} left, not enough for you{guests}"
             if left
             else f"{name} is full"
         )
@@ -362,19 +384,12 @@ async def press(ctx: Context, event_id: int, choice: Choice) -> str:
     if choice is Choice.REMIND:
         event = await _set_reminder(ctx, event_id, wanted=True)
         return f"🔔 I'll remind you privately before #{event.id}"
-    async with ctx.database.unit_of_work() as uow:
-        outcome = await set_rsvp(
-            uow,
-            event_id=event_id,
-            person=ctx.message.sender,
-            status=_BUTTON_STATUS[choice],
-            guests=None,
-            note=None,
-            now=ctx.now,
-            more_guests=1 if choice is Choice.PLUS_ONE else 0,
-        )
-    _tell_promoted(ctx, outcome.promoted, outcome.event)
-    ctx.touched(outcome.event)
+    outcome = await _answer(
+        ctx,
+        event_id,
+        _BUTTON_STATUS[choice],
+        more_guests=1 if choice is Choice.PLUS_ONE else 0,
+    )
     return toast(outcome)
 
 
@@ -383,7 +398,7 @@ def toast(outcome: RsvpOutcome) -> str:
     guests = f" (+{outcome.guests})" if outcome.guests else ""
     if outcome.refused_guests is not None:
         left = outcome.event.seats_left or 0
-        return f"Only {left} seat{'s' if left != 1 else ''} free: you stay going{guests}"
+        return f"Only {_seats(left)} free: you stay going{guests}"
     if outcome.status is RsvpStatus.GOING:
         return f"You're going{guests}"
     if outcome.status is RsvpStatus.WAITLISTED:

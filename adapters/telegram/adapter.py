@@ -26,6 +26,7 @@ from telegram import (
     Message,
     ReplyParameters,
     Update,
+    User,
 )
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 from telegram.error import (
@@ -204,12 +205,11 @@ class TelegramAdapter:
         if (str(message.chat.id), str(message.message_id)) not in cards:
             # Not a card we posted for that event: forged data or a card from another bot.
             return "This button is out of date."
-        user = query.from_user
-        sender = UserRef(
-            PLATFORM, self.network, str(user.id), _display(user.full_name, user.username)
-        )
         return await self._core.press(
-            sender, self._channel(message.chat), pressed.event_id, pressed.choice
+            self._person(query.from_user),
+            self._channel(message.chat),
+            pressed.event_id,
+            pressed.choice,
         )
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -240,9 +240,11 @@ class TelegramAdapter:
         user = message.from_user
         if user is None or user.is_bot:
             return None
-        return UserRef(
-            PLATFORM, self.network, str(user.id), _display(user.full_name, user.username)
-        )
+        return self._person(user)
+
+    def _person(self, user: User) -> UserRef:
+        name = user.full_name.strip() or (f"@{user.username}" if user.username else "someone")
+        return UserRef(PLATFORM, self.network, str(user.id), name)
 
     # --- outgoing ---------------------------------------------------------------------------
 
@@ -396,7 +398,3 @@ def _retry_after_seconds(exc: RetryAfter) -> float:
 def _open(event: EventView) -> bool:
     """Buttons only while answering is possible; a cancelled card loses them."""
     return event.stored_status is EventStatus.SCHEDULED
-
-
-def _display(full_name: str, username: str | None) -> str:
-    return full_name.strip() or (f"@{username}" if username else "someone")
