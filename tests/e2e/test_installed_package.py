@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+LOCAL_ONLY = (".git", ".venv", "build", "*.egg-info", "__pycache__", "*_cache", "*.db*")
 
 
 def test_the_installed_package_migrates_and_chats_from_another_directory(tmp_path: Path) -> None:
+    # Build from a clean copy: setuptools leaves build/ in the source folder, and a stale one
+    # (a renamed migration, say) would be installed along with the real files.
+    source = tmp_path / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*LOCAL_ONLY))
     target = tmp_path / "site"
     subprocess.run(
         [
@@ -22,7 +28,7 @@ def test_the_installed_package_migrates_and_chats_from_another_directory(tmp_pat
             "--no-deps",
             "--target",
             str(target),
-            str(ROOT),
+            str(source),
         ],
         check=True,
         capture_output=True,
