@@ -48,11 +48,11 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
+from adapters.secrets import hide_in_logs
 from adapters.telegram.buttons import keyboard, parse_pressed
 from adapters.telegram.pacing import PrivatePacer
 from adapters.telegram.refresh import CardRefresher
 from adapters.telegram.render import to_html
-from adapters.telegram.secrets import hide_in_logs
 from bot.commands import COMMANDS
 from bot.config import TelegramSection
 from bot.domain import (

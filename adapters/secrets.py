@@ -1,14 +1,15 @@
-"""Keep the bot token out of every log line.
+"""Keep secrets (the Telegram token, IRC passwords) out of every log line.
 
-The token is part of every Bot API URL, and httpx logs each request URL at INFO; library
-errors may quote URLs too. A filter on the root handlers blanks it wherever it appears.
+The token is part of every Bot API URL, and httpx logs each request URL at INFO; the irc
+library logs every raw line at DEBUG, SASL and IDENTIFY included; library errors may quote
+either. A filter on the root handlers blanks a secret wherever it appears.
 """
 
 from __future__ import annotations
 
 import logging
 
-_REDACTED = "<token>"
+_REDACTED = "<secret>"
 
 
 class _HideSecret(logging.Filter):
