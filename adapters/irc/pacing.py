@@ -1,0 +1,200 @@
+"""Outgoing IRC lines paced to stay under the server's flood limit, without blocking the loop.
+
+irc's own ``connection.set_rate_limit()`` waits with ``time.sleep``, which would freeze every
+other network and the scheduler sharing the event loop; this queue waits with asyncio instead.
+
+Servers let a client send a few lines at once and then about one a second before they start
+delaying or disconnecting it (a penalty counter), which a token bucket models: up to ``burst``
+lines at once, then ``rate`` lines a second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import cast
+
+log = logging.getLogger(__name__)
+
+
+def _irc_not_connected() -> type[Exception]:
+    # irc ships no type information; looking the class up keeps this module checkable by
+    # mypy --strict without an ignore that would go stale once stubs exist.
+    module = importlib.import_module("irc.client")
+    return cast(type[Exception], module.ServerNotConnectedError)
+
+
+class OutgoingQueue:
+    """The lines for one connection, sent by a background task through ``write``.
+
+    Replies to people go before any waiting bulk line (announcements, reminders), first in
+    first out within each. While paused (disconnected) lines wait and nothing is sent.
+
+    ``write`` must either send the whole line or raise without sending any of it, which holds
+    for irc's asyncio connection (it raises before writing, or buffers the whole line). A
+    ``write`` that raises one of ``retry_on`` (the connection is gone) puts the line back at
+    the head of its lane and pauses the queue: it goes out once, after :meth:`resume`. Any
+    other exception is a bug in the line or in ``write``; that line is logged and dropped,
+    because retrying it would block every line behind it forever.
+
+    ``clock`` measures the bucket; the waits are the event loop's, so a fake clock only makes
+    sense if it runs at the loop's pace.
+    """
+
+    __slots__ = (
+        "_burst",
+        "_clock",
+        "_closed",
+        "_idle",
+        "_lanes",
+        "_paused",
+        "_rate",
+        "_retry_on",
+        "_stamp",
+        "_task",
+        "_tokens",
+        "_wake",
+        "_write",
+    )
+
+    def __init__(
+        self,
+        write: Callable[[str], None],
+        *,
+        burst: int = 4,
+        rate: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+        retry_on: tuple[type[Exception], ...] | None = None,
+    ) -> None:
+        if burst < 1 or rate <= 0:
+            raise ValueError(f"burst must be at least 1 and rate positive, got {burst}, {rate}")
+        self._write = write
+        self._burst = burst
+        self._rate = rate
+        self._clock = clock
+        self._retry_on = (OSError, _irc_not_connected()) if retry_on is None else retry_on
+        self._lanes: tuple[deque[str], deque[str]] = (deque(), deque())  # replies, bulk
+        self._tokens = float(burst)
+        self._stamp = clock()
+        self._paused = False
+        self._closed = False
+        self._task: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    @property
+    def pending(self) -> int:
+        """Lines waiting to be sent."""
+        return len(self._lanes[0]) + len(self._lanes[1])
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    def put(self, line: str, *, bulk: bool = False) -> None:
+        """Queue ``line`` (without CR LF). After :meth:`close` the line is dropped: the
+        connection is going away and nothing would send it."""
+        if self._closed:
+            log.warning("irc: a line was queued after the queue closed; dropped")
+            return
+        self._lanes[bulk].append(line)
+        self._idle.clear()
+        self._wake.set()
+
+    def pause(self) -> None:
+        """The connection is down: keep every line, send none."""
+        self._paused = True
+
+    def resume(self) -> None:
+        """The connection is usable again. A new connection starts with a fresh penalty
+        counter on the server, so a full burst may go at once."""
+        self._paused = False
+        self._tokens = float(self._burst)
+        self._stamp = self._clock()
+        self._wake.set()
+
+    def start(self) -> None:
+        """Start sending, from a task on the running loop."""
+        if self._task is not None or self._closed:
+            raise RuntimeError("the queue was already started")
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="irc:outgoing")
+        self._task.add_done_callback(_report_crash)
+
+    async def close(self) -> list[str]:
+        """Stop sending and return the lines never sent (replies first), for the caller to
+        log or drop; later :meth:`put` calls drop their line."""
+        self._closed = True
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            # wait() rather than awaiting the task: a cancellation of close() itself still
+            # propagates, and a crash was already logged by _report_crash.
+            await asyncio.wait({task})
+        unsent = [*self._lanes[0], *self._lanes[1]]
+        for lane in self._lanes:
+            lane.clear()
+        self._idle.set()
+        return unsent
+
+    async def drained(self) -> None:
+        """Return once no line is waiting (never while paused with lines queued)."""
+        await self._idle.wait()
+
+    async def _run(self) -> None:
+        while True:
+            # Cleared before looking, so a put() or resume() from here on wakes the wait.
+            self._wake.clear()
+            if self._paused or not self.pending:
+                await self._wake.wait()
+                continue
+            delay = self._until_token()
+            if delay > 0:
+                await self._sleep(delay)
+                continue
+            self._send_next()
+
+    def _until_token(self) -> float:
+        """Seconds until a whole token is available, after refilling for the time passed."""
+        now = self._clock()
+        self._tokens = min(self._burst, self._tokens + (now - self._stamp) * self._rate)
+        self._stamp = now
+        return 0.0 if self._tokens >= 1 else (1 - self._tokens) / self._rate
+
+    async def _sleep(self, delay: float) -> None:
+        """Wait for the next token, or less if a resume() refills the bucket meanwhile."""
+        try:
+            async with asyncio.timeout(delay):
+                await self._wake.wait()
+        except TimeoutError:
+            pass
+
+    def _send_next(self) -> None:
+        lane = self._lanes[0] if self._lanes[0] else self._lanes[1]
+        line = lane.popleft()
+        try:
+            self._write(line)
+        except self._retry_on as exc:
+            lane.appendleft(line)
+            self._paused = True
+            log.info("irc: sending failed (%s); holding %d lines", _describe(exc), self.pending)
+            return
+        except Exception:
+            log.exception("irc: a line could not be sent and was dropped")
+        # Spent even when write() failed oddly: part of the line may have left.
+        self._tokens -= 1
+        if not self.pending:
+            self._idle.set()
+
+
+def _report_crash(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("irc: the outgoing queue stopped", exc_info=task.exception())
+
+
+def _describe(exc: BaseException) -> str:
+    return str(exc) or type(exc).__name__
