@@ -126,8 +126,8 @@ async def _run(args: argparse.Namespace, config: Config) -> int:
     adapters = _network_adapters(config)
     if not adapters:
         print(
-            "gatherbot run: no network to start: configure [telegram] (IRC is not in this "
-            "version yet), or use `gatherbot console` to chat with the bot.",
+            "gatherbot run: no network to start: configure [telegram] or an [[irc]] network, "
+            "or use `gatherbot console` to chat with the bot.",
             file=sys.stderr,
         )
         return 2
@@ -147,17 +147,16 @@ async def _run(args: argparse.Namespace, config: Config) -> int:
 
 
 def _network_adapters(config: Config) -> list[Adapter]:
-    """The adapters for the configured networks. IRC arrives with its own issue; until then
-    a configured [[irc]] is reported, not silently ignored."""
+    """The adapters for the configured networks (imported only when configured)."""
     adapters: list[Adapter] = []
     if config.telegram is not None:
         from adapters.telegram import TelegramAdapter
 
         adapters.append(TelegramAdapter(config.telegram))
-    for network in config.irc:
-        log.warning(
-            "[[irc]] %s is configured, but this version has no IRC adapter yet", network.name
-        )
+    if config.irc:
+        from adapters.irc import IrcAdapter
+
+        adapters.extend(IrcAdapter(network) for network in config.irc)
     return adapters
 
 

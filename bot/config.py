@@ -93,8 +93,20 @@ class IrcSection(_Section):
     tls: bool = True
     nick: str = Field(pattern=r"^[A-Za-z\[\]\\`_^{|}][A-Za-z0-9\[\]\\`_^{|}-]{0,29}$")
     channels: tuple[str, ...] = ()
+    # False accepts a self-signed certificate (a private network); the default checks it.
+    tls_verify: bool = True
     sasl_username: str | None = None
     sasl_password: SecretStr | None = None
+    # Join a channel when one of its operators invites the bot (other invites are ignored).
+    accept_invites: bool = False
+    # Flood control: `burst` lines at once, then `lines_per_second`.
+    burst: int = Field(default=4, ge=1, le=20)
+    lines_per_second: float = Field(default=1.0, gt=0, le=10)
+    # A reply in a channel longer than this many lines is cut, with a pointer to ask in
+    # private (where it is sent whole).
+    channel_lines: int = Field(default=4, ge=2, le=50)
+    # Event titles in IRC bold.
+    bold: bool = True
 
     @field_validator("channels")
     @classmethod

@@ -11,21 +11,14 @@ lines at once, then ``rate`` lines a second.
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import cast
+
+from irc.client import ServerNotConnectedError
 
 log = logging.getLogger(__name__)
-
-
-def _irc_not_connected() -> type[Exception]:
-    # irc ships no type information; looking the class up keeps this module checkable by
-    # mypy --strict without an ignore that would go stale once stubs exist.
-    module = importlib.import_module("irc.client")
-    return cast(type[Exception], module.ServerNotConnectedError)
 
 
 class OutgoingQueue:
@@ -76,7 +69,7 @@ class OutgoingQueue:
         self._burst = burst
         self._rate = rate
         self._clock = clock
-        self._retry_on = (OSError, _irc_not_connected()) if retry_on is None else retry_on
+        self._retry_on = (OSError, ServerNotConnectedError) if retry_on is None else retry_on
         self._lanes: tuple[deque[str], deque[str]] = (deque(), deque())  # replies, bulk
         self._tokens = float(burst)
         self._stamp = clock()
