@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 import migrations
+from storage import sqlite_connection
 from storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -45,9 +47,11 @@ class Database:
             ) from None
         self.url = url
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
-        connect_args: dict[str, Any] = {"timeout": SQLITE_BUSY_SECONDS} if self.is_sqlite else {}
+        options: dict[str, Any] = {}
+        if self.is_sqlite:
+            options["async_creator"] = _sqlite_creator(parsed)
         try:
-            self.engine: AsyncEngine = create_async_engine(parsed, connect_args=connect_args)
+            self.engine: AsyncEngine = create_async_engine(parsed, **options)
         except (NoSuchModuleError, ArgumentError, ImportError) as exc:
             raise DatabaseError(
                 f"cannot use {redact_url(url)}: {_reason(exc)} (gatherbot supports "
@@ -90,6 +94,19 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 def _upgrade(connection: Connection) -> None:
     command.upgrade(alembic_config(connection), "head")
+
+
+def _sqlite_creator(url: URL) -> Callable[[], Awaitable[Any]]:
+    """Opens connections the way SQLAlchemy's aiosqlite dialect would (its own reading of the
+    URL: path, `uri=true`, memory), but with one thread trip per statement
+    (storage/sqlite_connection.py)."""
+    (database,), options = url.get_dialect()().create_connect_args(url)
+    options["timeout"] = SQLITE_BUSY_SECONDS
+
+    async def creator() -> Any:
+        return await sqlite_connection.connect(database, **options)
+
+    return creator
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
