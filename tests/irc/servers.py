@@ -230,7 +230,7 @@ class Ngircd:
             "\tAdminEMail = nobody@example.invalid",
             f"\tListen = {self.host}",
             f"\tPorts = {self.port}",
-            '\tMotdPhrase = "gatherbot test server"',
+            "\tMotdPhrase = gatherbot test server",
             f"\tPidFile = {self.folder / 'ngircd.pid'}",
         ]
         if os.geteuid() == 0:
