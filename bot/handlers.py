@@ -35,8 +35,9 @@ EVENTS_SHOWN = 10
 def _require_verified_creator(ctx: Context) -> None:
     if not can_create_event(ctx.message.sender):
         raise UserError(
-            "Only people logged in to their network's services can organise "
-            "events (your identity cannot be verified)."
+            "Only people logged in to their network's services can organise events: "
+            "anyone could use your nick. Log in (e.g. /msg NickServ IDENTIFY name password) "
+            "and try again."
         )
 
 
@@ -102,7 +103,7 @@ async def events(ctx: Context, _args: NoArgs) -> list[Reply]:
 
 
 async def event(ctx: Context, args: EventIdArgs) -> list[Reply]:
-    async with ctx.database.unit_of_work() as uow:
+    async with ctx.database.unit_of_work(read_only=True) as uow:
         row = await uow.events.get(args.event_id)
         if row is None:
             raise missing_event(args.event_id, "event")
@@ -111,7 +112,7 @@ async def event(ctx: Context, args: EventIdArgs) -> list[Reply]:
 
 
 async def who(ctx: Context, args: EventIdArgs) -> list[Reply]:
-    async with ctx.database.unit_of_work() as uow:
+    async with ctx.database.unit_of_work(read_only=True) as uow:
         row = await uow.events.get(args.event_id)
         if row is None:
             raise missing_event(args.event_id, "who")

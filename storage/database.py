@@ -21,6 +21,8 @@ from storage.unit_of_work import UnitOfWork
 log = logging.getLogger(__name__)
 
 DEFAULT_URL = "sqlite+aiosqlite:///gatherbot.db"
+# Execution option of read-only units of work.
+READ_ONLY = "gatherbot_read_only"
 SQLITE_BUSY_SECONDS = 30
 
 
@@ -60,8 +62,16 @@ class Database:
         if self.is_sqlite:
             _configure_sqlite(self.engine)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # Same pool; the option tells SQLite's `begin` listener not to take the write lock.
+        self._read_sessions = async_sessionmaker(
+            self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
+        )
 
-    def unit_of_work(self) -> UnitOfWork:
+    def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:
+        """A unit of work; ``read_only`` for one that only reads: on SQLite it then neither
+        waits for nor holds the write lock (WAL readers see the last commit)."""
+        if read_only:
+            return UnitOfWork(self._read_sessions, lock_rows=False, read_only=True)
         return UnitOfWork(self._sessions, lock_rows=not self.is_sqlite)
 
     async def upgrade(self) -> None:
@@ -110,11 +120,12 @@ def _sqlite_creator(url: URL) -> Callable[[], Awaitable[Any]]:
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
-    """WAL, foreign keys, and `BEGIN IMMEDIATE` for every transaction.
+    """WAL, foreign keys, and `BEGIN IMMEDIATE` for every transaction that may write.
 
     SQLite's default deferred transactions let two writers both read "49 seats taken" and both
     insert: the write lock must be taken before counting. The driver's own transaction handling
-    is switched off so SQLAlchemy's `begin` is the only place a transaction starts.
+    is switched off so SQLAlchemy's `begin` is the only place a transaction starts. A read-only
+    unit of work begins a deferred transaction: one consistent snapshot, no lock.
     """
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -128,4 +139,5 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")

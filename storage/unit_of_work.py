@@ -20,7 +20,7 @@ class UnitOfWork:
     """`async with db.unit_of_work() as uow: ...; await uow.commit()`.
 
     One per incoming message or scheduled job: an AsyncSession must not be shared between
-    tasks.
+    tasks. ``db.unit_of_work(read_only=True)`` only reads and cannot commit.
     """
 
     people: PeopleRepository
@@ -30,9 +30,16 @@ class UnitOfWork:
     cards: CardRepository
     reminders: ReminderOptInRepository
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], *, lock_rows: bool) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        lock_rows: bool,
+        read_only: bool = False,
+    ) -> None:
         self._sessions = sessions
         self._lock_rows = lock_rows
+        self._read_only = read_only
         self._session: AsyncSession | None = None
 
     async def __aenter__(self) -> UnitOfWork:
@@ -61,4 +68,7 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         assert self._session is not None
+        if self._read_only:
+            # On SQLite it runs without the write lock: seats counted there are not safe.
+            raise RuntimeError("a read-only unit of work cannot commit")
         await self._session.commit()
