@@ -42,6 +42,11 @@ class Core:
         self.outbox = outbox
         self._clock = clock
         self.drafts = Drafts()
+        # Where each event's cards are, per network: read from the database once, then kept
+        # in step by remember_card, so refreshing cards after an RSVP costs no query. Cards
+        # of a network are posted only by the process that runs its adapter, this one.
+        self._cards: dict[tuple[int, str, str], tuple[tuple[str, str], ...]] = {}
+        self._cards_remembered = 0  # remember_card calls so far; see cards_of
 
     async def handle(self, message: IncomingMessage) -> list[Reply]:
         prefix = preferred_prefix(message.channel.platform)
@@ -157,10 +162,24 @@ class Core:
                 event_id, channel.platform, channel.network, channel.id, message_id, self._clock()
             )
             await uow.commit()
+        self._cards_remembered += 1
+        key = (event_id, channel.platform, channel.network)
+        cached = self._cards.get(key)
+        if cached is not None and (channel.id, message_id) not in cached:
+            self._cards[key] = (*cached, (channel.id, message_id))
 
     async def cards_of(self, event_id: int, platform: str, network: str) -> list[tuple[str, str]]:
-        async with self.database.unit_of_work() as uow:
-            return await uow.cards.of_event(event_id, platform, network)
+        key = (event_id, platform, network)
+        cached = self._cards.get(key)
+        if cached is None:
+            remembered = self._cards_remembered
+            async with self.database.unit_of_work(read_only=True) as uow:
+                cached = tuple(await uow.cards.of_event(event_id, platform, network))
+            # A card remembered while this read ran may be missing from it: keep it only
+            # if none was.
+            if remembered == self._cards_remembered:
+                self._cards[key] = cached
+        return list(cached)
 
     def event_card(self, event: EventView, platform: str) -> Reply:
         return _finish(event_card(event, self._clock()), preferred_prefix(platform))

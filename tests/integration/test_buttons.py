@@ -3,6 +3,8 @@ is asked to refresh its cards of the event."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from bot.domain import Choice
@@ -60,3 +62,24 @@ async def test_remindme_and_the_remind_button_record_a_private_reminder(chat: Ch
     assert await chat.say("!remindme 1 off", "bob") == "No private reminders for #1 Coffee."
     async with chat.core.database.unit_of_work() as uow:
         assert [p.display for p in await uow.reminders.people(1)] == ["carol"]
+
+
+async def test_cards_are_found_again_also_after_a_restart(chat: Chat) -> None:
+    core = chat.core
+    await core.remember_card(chat.channel("#main"), "10", 1)
+    assert await core.cards_of(1, "test", "net") == [("#main", "10")]
+    # Remembered after the list was read once: still part of it, in the order posted.
+    await core.remember_card(chat.channel("#other"), "20", 1)
+    await core.remember_card(chat.channel("#main"), "10", 1)  # the same card again
+    assert await core.cards_of(1, "test", "net") == [("#main", "10"), ("#other", "20")]
+    assert await core.cards_of(1, "test", "other-net") == []
+    restarted = Chat(core.database).core
+    assert await restarted.cards_of(1, "test", "net") == [("#main", "10"), ("#other", "20")]
+
+
+async def test_a_card_remembered_while_the_cards_are_read_is_not_lost(chat: Chat) -> None:
+    core = chat.core
+    await asyncio.gather(
+        core.cards_of(1, "test", "net"), core.remember_card(chat.channel(), "10", 1)
+    )
+    assert await core.cards_of(1, "test", "net") == [("#main", "10")]
