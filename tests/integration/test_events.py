@@ -81,8 +81,8 @@ async def test_a_config_admin_may_set_a_channels_time_zone(database: Database) -
 async def test_unverified_users_may_rsvp_but_not_create_events(chat: Chat) -> None:
     refused = await chat.say(GATHERING, "mallory", verified=False)
     assert refused == (
-        "Only people logged in to their network's services can organise events "
-        "(your identity cannot be verified)."
+        "Only people logged in to their network's services can organise events: anyone "
+        "could use your nick. Log in (e.g. /msg NickServ IDENTIFY name password) and try again."
     )
     assert (await chat.say("!events")).startswith("No upcoming events here.")
 
