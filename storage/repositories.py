@@ -3,13 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import and_, case, delete, func, or_, select
+from sqlalchemy import (
+    Row,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
+from sqlalchemy.sql import FromClause
 
 from bot.domain import (
     Attendee,
@@ -63,6 +79,251 @@ def event_view(row: EventRow, counts: Counts) -> EventView:
     )
 
 
+# --------------------------------------------------------------------- prebuilt statements
+# The hot path (an RSVP) runs these: built once, so a call skips building the statement and
+# its cache key; each does in one round trip what took several. Plain Core on the tables: no
+# ORM bookkeeping is needed for rows that are only read, or written by key.
+
+_events_table = cast(Table, EventRow.__table__)
+_people = cast(Table, PersonRow.__table__)
+_rsvps = cast(Table, RsvpRow.__table__)
+_organizer_table = _people.alias("organizer")
+_me_table = _people.alias("me")
+_mine_table = _rsvps.alias("mine")
+_ahead_table = _rsvps.alias("ahead")
+_events, _r = _events_table.c, _rsvps.c
+_organizer, _me, _mine, _ahead = (
+    _organizer_table.c,
+    _me_table.c,
+    _mine_table.c,
+    _ahead_table.c,
+)
+
+
+def _number_of(status: RsvpStatus) -> Any:
+    return func.coalesce(func.sum(case((_r.status == status, 1), else_=0)), 0)
+
+
+# One row (an aggregate without GROUP BY) even when nobody answered yet.
+_tally = (
+    select(
+        _number_of(RsvpStatus.GOING).label("going"),
+        func.coalesce(
+            func.sum(case((_r.status == RsvpStatus.GOING, 1 + _r.guests), else_=0)), 0
+        ).label("seats"),
+        _number_of(RsvpStatus.WAITLISTED).label("waitlisted"),
+        _number_of(RsvpStatus.MAYBE).label("maybe"),
+        _number_of(RsvpStatus.NOT_GOING).label("not_going"),
+        func.coalesce(func.max(_r.waitlist_seq), 0).label("last_seq"),
+    )
+    .where(_r.event_id == bindparam("event_id"))
+    .subquery("tally")
+)
+
+
+_EVENT_FROM = _events_table.join(_organizer_table, _organizer.id == _events.organizer_id).join(
+    _tally, true()
+)
+
+
+def _event_with_counts(from_: FromClause, *columns: Any) -> Select[Any]:
+    """An event with its organizer and counts (plus ``columns``), by ``:event_id``."""
+    return (
+        select(
+            _events.id,
+            _events.title,
+            _events.starts_at,
+            _events.ends_at,
+            _events.timezone,
+            _events.venue,
+            _events.url,
+            _events.description,
+            _events.capacity,
+            _events.status,
+            _events.reminders,
+            _events.repeat,
+            _events.cancel_reason,
+            _organizer.platform.label("organizer_platform"),
+            _organizer.network.label("organizer_network"),
+            _organizer.external_id.label("organizer_id"),
+            _organizer.display_name.label("organizer_display"),
+            _organizer.verified.label("organizer_verified"),
+            _tally.c.going,
+            _tally.c.seats,
+            _tally.c.waitlisted,
+            _tally.c.maybe,
+            _tally.c.not_going,
+            _tally.c.last_seq,
+            *columns,
+        )
+        .select_from(from_)
+        .where(_events.id == bindparam("event_id"))
+    )
+
+
+_EVENT_VIEW = _event_with_counts(_EVENT_FROM)
+
+# The same, plus one person (by platform, network and id), their answer, and how many
+# waitlisted parties are ahead of theirs.
+_SEATING = _event_with_counts(
+    _EVENT_FROM.outerjoin(
+        _me_table,
+        and_(
+            _me.platform == bindparam("platform"),
+            _me.network == bindparam("network"),
+            _me.external_id == bindparam("external_id"),
+        ),
+    ).outerjoin(_mine_table, and_(_mine.event_id == _events.id, _mine.person_id == _me.id)),
+    _me.id.label("person_id"),
+    _me.display_name.label("person_display"),
+    _me.verified.label("person_verified"),
+    _mine.status.label("answer_status"),
+    _mine.guests.label("answer_guests"),
+    _mine.note.label("answer_note"),
+    _mine.waitlisted_at.label("answer_waitlisted_at"),
+    _mine.waitlist_seq.label("answer_waitlist_seq"),
+    case(
+        (
+            _mine.status == RsvpStatus.WAITLISTED,
+            select(func.count())
+            .select_from(_ahead_table)
+            .where(
+                _ahead.event_id == _events.id,
+                _ahead.status == RsvpStatus.WAITLISTED,
+                or_(
+                    _ahead.waitlist_seq < _mine.waitlist_seq,
+                    and_(_ahead.waitlist_seq == _mine.waitlist_seq, _ahead.id < _mine.id),
+                ),
+            )
+            .scalar_subquery(),
+        ),
+        else_=0,
+    ).label("answer_ahead"),
+)
+# PostgreSQL: the row lock that serialises seat changes, taken before anything is counted
+# (counted in the same statement, the counts would be those from before the wait).
+_LOCK_EVENT = select(_events.id).where(_events.id == bindparam("event_id")).with_for_update()
+
+# Bind names differ from column names: insert() and update() reserve those for themselves.
+_ANSWER_VALUES = {
+    "status": bindparam("a_status", type_=_r.status.type),
+    "guests": bindparam("a_guests"),
+    "note": bindparam("a_note"),
+    "waitlisted_at": bindparam("a_waitlisted_at", type_=_r.waitlisted_at.type),
+    "waitlist_seq": bindparam("a_waitlist_seq", type_=_r.waitlist_seq.type),
+    "updated_at": bindparam("a_now", type_=_r.updated_at.type),
+}
+_INSERT_ANSWER = insert(_rsvps).values(
+    event_id=bindparam("a_event_id"),
+    person_id=bindparam("a_person_id"),
+    created_at=bindparam("a_now", type_=_r.created_at.type),
+    **_ANSWER_VALUES,
+)
+_UPDATE_ANSWER = (
+    update(_rsvps)
+    .where(_r.event_id == bindparam("a_event_id"), _r.person_id == bindparam("a_person_id"))
+    .values(**_ANSWER_VALUES)
+)
+
+_WAITLIST = (
+    select(
+        _r.person_id,
+        _r.guests,
+        _people.c.platform,
+        _people.c.network,
+        _people.c.external_id,
+        _people.c.display_name,
+        _people.c.verified,
+    )
+    .select_from(_rsvps.join(_people, _people.c.id == _r.person_id))
+    .where(_r.event_id == bindparam("event_id"), _r.status == RsvpStatus.WAITLISTED)
+    .order_by(_r.waitlist_seq, _r.id)
+)
+
+_PROMOTE = (
+    update(_rsvps)
+    .where(
+        _r.event_id == bindparam("a_event_id"),
+        _r.person_id.in_(bindparam("a_person_ids", expanding=True)),
+    )
+    .values(
+        status=RsvpStatus.GOING,
+        waitlisted_at=None,
+        waitlist_seq=None,
+        updated_at=bindparam("a_now", type_=_r.updated_at.type),
+    )
+)
+
+
+def _view_of(row: Row[Any]) -> EventView:
+    return EventView(
+        id=row.id,
+        title=row.title,
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        timezone=row.timezone,
+        venue=row.venue,
+        url=row.url,
+        description=row.description,
+        capacity=row.capacity,
+        stored_status=row.status,
+        organizer=UserRef(
+            row.organizer_platform,
+            row.organizer_network,
+            row.organizer_id,
+            row.organizer_display,
+            row.organizer_verified,
+        ),
+        counts=Counts(
+            going=row.going,
+            seats=row.seats,
+            waitlisted=row.waitlisted,
+            maybe=row.maybe,
+            not_going=row.not_going,
+        ),
+        reminders=None if row.reminders is None else parse_offsets(row.reminders),
+        repeat=row.repeat,
+        cancel_reason=row.cancel_reason,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """One person's RSVP as the seat rules see it."""
+
+    status: RsvpStatus
+    guests: int
+    note: str = ""
+    waitlisted_at: datetime | None = None
+    waitlist_seq: int | None = None
+
+    @property
+    def seats(self) -> int:
+        return 1 + self.guests
+
+
+@dataclass(frozen=True, slots=True)
+class Seating:
+    """An event locked for seat changes: its view with the counts before the change, and one
+    person's standing in it."""
+
+    event: EventView
+    last_seq: int  # the highest place in line handed out so far; 0 for none
+    person_id: int | None  # None: never seen before
+    person_as_stored: tuple[str, bool] | None  # (display name, verified)
+    answer: Answer | None  # None: has not answered yet
+    ahead: int  # waitlisted parties ahead of theirs (when waitlisted)
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """A party on the waitlist, in the order it is served."""
+
+    person_id: int
+    person: UserRef
+    seats: int
+
+
 async def _insert_ignoring_duplicates(
     session: AsyncSession, model: type[Any], values: dict[str, Any]
 ) -> None:
@@ -100,6 +361,28 @@ class PeopleRepository:
         if row.display_name != ref.display or row.verified != ref.verified:
             row.display_name, row.verified = ref.display, ref.verified
         return row
+
+    async def save(self, ref: UserRef, now: datetime) -> int:
+        """Like ``upsert`` in one statement, for callers that only need the person's id."""
+        dialect = self._session.get_bind().dialect.name
+        insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        values = insert_(PersonRow).values(
+            platform=ref.platform,
+            network=ref.network,
+            external_id=ref.id,
+            display_name=ref.display,
+            verified=ref.verified,
+            created_at=now,
+        )
+        statement = values.on_conflict_do_update(
+            index_elements=[PersonRow.platform, PersonRow.network, PersonRow.external_id],
+            set_={
+                "display_name": values.excluded.display_name,
+                "verified": values.excluded.verified,
+            },
+        ).returning(PersonRow.id)
+        person_id: int = (await self._session.execute(statement)).scalar_one()
+        return person_id
 
 
 class ChannelRepository:
@@ -235,10 +518,93 @@ class EventRepository:
     async def view(self, row: EventRow) -> EventView:
         return event_view(row, (await self.counts([row.id]))[row.id])
 
+    async def view_of(self, event_id: int) -> EventView | None:
+        """The event with its organizer and counts, in one query (nothing locked)."""
+        row = (await self._session.execute(_EVENT_VIEW, {"event_id": event_id})).one_or_none()
+        return None if row is None else _view_of(row)
+
 
 class RsvpRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, *, lock_rows: bool = False) -> None:
         self._session = session
+        self._lock_rows = lock_rows
+
+    async def seating(self, event_id: int, person: UserRef) -> Seating | None:
+        """The event locked for seat changes, its counts and ``person``'s answer; None when
+        there is no such event. The lock is SQLite's `BEGIN IMMEDIATE` (taken as the unit of
+        work began) or, on PostgreSQL, the event's row lock taken here first."""
+        session = self._session
+        if self._lock_rows and await session.scalar(_LOCK_EVENT, {"event_id": event_id}) is None:
+            return None
+        row = (
+            await session.execute(
+                _SEATING,
+                {
+                    "event_id": event_id,
+                    "platform": person.platform,
+                    "network": person.network,
+                    "external_id": person.id,
+                },
+            )
+        ).one_or_none()
+        if row is None:
+            return None
+        answer = None
+        if row.answer_status is not None:
+            answer = Answer(
+                row.answer_status,
+                row.answer_guests,
+                row.answer_note,
+                row.answer_waitlisted_at,
+                row.answer_waitlist_seq,
+            )
+        return Seating(
+            event=_view_of(row),
+            last_seq=row.last_seq,
+            person_id=row.person_id,
+            person_as_stored=None
+            if row.person_id is None
+            else (row.person_display, row.person_verified),
+            answer=answer,
+            ahead=row.answer_ahead,
+        )
+
+    async def save_answer(
+        self, event_id: int, person_id: int, answer: Answer, now: datetime, *, new: bool
+    ) -> None:
+        """Store ``answer``: a new row when ``new``, else the person's row is changed."""
+        await self._session.execute(
+            _INSERT_ANSWER if new else _UPDATE_ANSWER,
+            {
+                "a_event_id": event_id,
+                "a_person_id": person_id,
+                "a_status": answer.status,
+                "a_guests": answer.guests,
+                "a_note": answer.note,
+                "a_waitlisted_at": answer.waitlisted_at,
+                "a_waitlist_seq": answer.waitlist_seq,
+                "a_now": now,
+            },
+        )
+
+    async def waiting(self, event_id: int) -> list[Waiting]:
+        """The waitlist in the order it is served, in one query."""
+        rows = await self._session.execute(_WAITLIST, {"event_id": event_id})
+        return [
+            Waiting(
+                row.person_id,
+                UserRef(row.platform, row.network, row.external_id, row.display_name, row.verified),
+                1 + row.guests,
+            )
+            for row in rows
+        ]
+
+    async def promote(self, event_id: int, person_ids: Sequence[int], now: datetime) -> None:
+        """Move these people from the waitlist to going; call with the event locked."""
+        if person_ids:
+            await self._session.execute(
+                _PROMOTE, {"a_event_id": event_id, "a_person_ids": list(person_ids), "a_now": now}
+            )
 
     def add(self, row: RsvpRow) -> None:
         self._session.add(row)

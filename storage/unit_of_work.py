@@ -48,7 +48,7 @@ class UnitOfWork:
         self.people = PeopleRepository(session)
         self.channels = ChannelRepository(session)
         self.events = EventRepository(session, lock_rows=self._lock_rows)
-        self.rsvps = RsvpRepository(session)
+        self.rsvps = RsvpRepository(session, lock_rows=self._lock_rows)
         self.cards = CardRepository(session)
         self.reminders = ReminderOptInRepository(session)
         return self

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from bot.domain import EventStatus, EventView, RsvpStatus, UserRef
+from bot.domain import Counts, EventStatus, EventView, RsvpStatus, UserRef
 from bot.errors import UserError
 from bot.language.arguments import MAX_GUESTS
-from bot.permissions import same_person
 from bot.replies import cmd
 from bot.seating import Party, fits, promotions
 from storage import UnitOfWork
-from storage.models import EventRow, RsvpRow
-from storage.repositories import person_ref
+from storage.models import EventRow
+from storage.repositories import Answer, Waiting
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,10 +31,7 @@ async def open_event(uow: UnitOfWork, event_id: int, now: datetime, command: str
     event = await uow.events.get(event_id, for_update=True)
     if event is None:
         raise missing_event(event_id, command)
-    if event.status is EventStatus.CANCELLED:
-        raise UserError(f"#{event.id} {event.title} was cancelled.")
-    if (event.ends_at or event.starts_at) <= now:
-        raise UserError(f"#{event.id} {event.title} is already over.")
+    _refuse_closed(event.id, event.title, event.status, event.ends_at or event.starts_at, now)
     return event
 
 
@@ -61,32 +57,35 @@ async def set_rsvp(
     more_guests: int = 0,
 ) -> RsvpOutcome:
     """Record an answer. ``guests=None`` keeps the person's guests (plus ``more_guests``, for
-    a "+1 guest" button, counted under the lock like everything else)."""
-    event = await open_event(uow, event_id, now, command)
-    person_row = await uow.people.upsert(person, now)
-    # Counted under the lock and before this person's row changes.
-    taken = await uow.rsvps.seats_taken(event.id)
-    row = await uow.rsvps.find(event.id, person_row.id)
-    previous = None if row is None else row.status
-    if row is None:
-        row = RsvpRow(
-            event_id=event.id,
-            person_id=person_row.id,
-            status=RsvpStatus.NOT_GOING,
-            guests=0,
-            note="",
-            created_at=now,
-            updated_at=now,
-        )
-        uow.rsvps.add(row)
+    a "+1 guest" button, counted under the lock like everything else).
+
+    One query locks the event and reads its counts and the person's answer; one statement
+    stores the answer; the waitlist is read only when a seat may be free for someone on it.
+    The counts in the reply follow from those read under the lock and what changed here."""
+    seating = await uow.rsvps.seating(event_id, person)
+    if seating is None:
+        raise missing_event(event_id, command)
+    event = seating.event
+    _refuse_closed(
+        event.id, event.title, event.stored_status, event.ends_at or event.starts_at, now
+    )
+    person_id = seating.person_id
+    if person_id is None or seating.person_as_stored != (person.display, person.verified):
+        person_id = await uow.people.save(person, now)
+    before = seating.answer
+    previous = None if before is None else before.status
+    taken = event.counts.seats  # counted under the lock, before this person's answer changes
     # Guests carry over while the answer is still "coming" in some form; after a "no" a
     # plain yes means just the person. A note belongs to the answer it was given with.
     if guests is None:
-        guests = (row.guests if previous not in (None, RsvpStatus.NOT_GOING) else 0) + more_guests
+        kept = before.guests if before is not None and previous is not RsvpStatus.NOT_GOING else 0
+        guests = kept + more_guests
         if guests > MAX_GUESTS:
             raise UserError(f"At most +{MAX_GUESTS} guests per person.", command=command)
-    if note is not None or status is not previous:
-        row.note = note or ""
+    if note is not None or status is not previous or before is None:
+        note = note or ""
+    else:
+        note = before.note
     if status is RsvpStatus.GOING and event.capacity is not None and 1 + guests > event.capacity:
         raise UserError(
             f"#{event.id} {event.title} has {event.capacity} seats in all; you with +{guests} "
@@ -95,47 +94,114 @@ async def set_rsvp(
         )
     refused: int | None = None
     if status is not RsvpStatus.GOING:
-        row.status, row.guests = status, guests
-        row.waitlisted_at = row.waitlist_seq = None
-    elif previous is RsvpStatus.GOING:
-        if fits(event.capacity, taken - row.seats, 1 + guests):
-            row.guests = guests
+        after = Answer(status, guests, note)
+    elif before is not None and previous is RsvpStatus.GOING:
+        if fits(event.capacity, taken - before.seats, 1 + guests):
+            after = Answer(RsvpStatus.GOING, guests, note)
         else:
-            refused = guests
-    elif previous is RsvpStatus.WAITLISTED:
-        row.guests = guests  # keeps its place; promoted below if it fits now
+            after, refused = Answer(RsvpStatus.GOING, before.guests, note), guests
+    elif before is not None and previous is RsvpStatus.WAITLISTED:
+        # Keeps its place; promoted below if it fits now.
+        after = replace(before, guests=guests, note=note)
     elif fits(event.capacity, taken, 1 + guests):
-        row.status, row.guests = RsvpStatus.GOING, guests
+        after = Answer(RsvpStatus.GOING, guests, note)
     else:
         # The place in line is handed out under the event lock, so it follows the order in
         # which RSVPs were really taken, not the clocks of the messages.
-        row.status, row.guests = RsvpStatus.WAITLISTED, guests
-        row.waitlisted_at, row.waitlist_seq = now, await uow.rsvps.next_waitlist_seq(event.id)
-    row.updated_at = now
-    await uow.rsvps.flush()
-    promoted = await promote_waitlist(uow, event, now)
+        after = Answer(RsvpStatus.WAITLISTED, guests, note, now, seating.last_seq + 1)
+    await uow.rsvps.save_answer(event.id, person_id, after, now, new=before is None)
+    counts = _moved(event.counts, before, after)
+    # Where this person stands in line if nobody moves up: behind those already ahead, or
+    # last when they just joined.
     position = 0
-    if row.status is RsvpStatus.WAITLISTED:
-        position = 1 + [r.id for r in await uow.rsvps.waitlist(event.id)].index(row.id)
-    view = await uow.events.view(event)
+    if after.status is RsvpStatus.WAITLISTED:
+        position = 1 + (
+            seating.ahead if previous is RsvpStatus.WAITLISTED else counts.waitlisted - 1
+        )
+    promoted: list[Waiting] = []
+    if _seat_may_be_free(event.capacity, counts):
+        waitlist = await uow.rsvps.waiting(event.id)
+        promoted = await _promote(uow, event.id, event.capacity, counts.seats, waitlist, now)
+        counts = _promoted(counts, promoted)
+        if any(party.person_id == person_id for party in promoted):
+            after, position = Answer(RsvpStatus.GOING, after.guests, after.note), 0
+        elif after.status is RsvpStatus.WAITLISTED:
+            moved_up = {party.person_id for party in promoted}
+            still = [party.person_id for party in waitlist if party.person_id not in moved_up]
+            position = 1 + still.index(person_id)
     await uow.commit()
     return RsvpOutcome(
-        event=view,
-        status=row.status,
-        guests=row.guests,
+        event=replace(event, counts=counts),
+        status=after.status,
+        guests=after.guests,
         position=position,
         refused_guests=refused,
-        promoted=[p for p in promoted if not same_person(p, person)],
+        promoted=[party.person for party in promoted if party.person_id != person_id],
     )
+
+
+def _refuse_closed(
+    event_id: int, title: str, status: EventStatus, over_at: datetime, now: datetime
+) -> None:
+    if status is EventStatus.CANCELLED:
+        raise UserError(f"#{event_id} {title} was cancelled.")
+    if over_at <= now:
+        raise UserError(f"#{event_id} {title} is already over.")
+
+
+def _moved(counts: Counts, before: Answer | None, after: Answer) -> Counts:
+    """``counts`` with one answer changed from ``before`` to ``after``."""
+    tally = {
+        RsvpStatus.GOING: counts.going,
+        RsvpStatus.WAITLISTED: counts.waitlisted,
+        RsvpStatus.MAYBE: counts.maybe,
+        RsvpStatus.NOT_GOING: counts.not_going,
+    }
+    seats = counts.seats
+    if before is not None:
+        tally[before.status] -= 1
+        seats -= before.seats if before.status is RsvpStatus.GOING else 0
+    tally[after.status] += 1
+    seats += after.seats if after.status is RsvpStatus.GOING else 0
+    return Counts(
+        going=tally[RsvpStatus.GOING],
+        seats=seats,
+        waitlisted=tally[RsvpStatus.WAITLISTED],
+        maybe=tally[RsvpStatus.MAYBE],
+        not_going=tally[RsvpStatus.NOT_GOING],
+    )
+
+
+def _promoted(counts: Counts, promoted: list[Waiting]) -> Counts:
+    return replace(
+        counts,
+        going=counts.going + len(promoted),
+        seats=counts.seats + sum(party.seats for party in promoted),
+        waitlisted=counts.waitlisted - len(promoted),
+    )
+
+
+def _seat_may_be_free(capacity: int | None, counts: Counts) -> bool:
+    """Could anyone on the waitlist move up? Not without a waitlist or a free seat."""
+    return counts.waitlisted > 0 and (capacity is None or counts.seats < capacity)
+
+
+async def _promote(
+    uow: UnitOfWork,
+    event_id: int,
+    capacity: int | None,
+    taken: int,
+    waitlist: list[Waiting],
+    now: datetime,
+) -> list[Waiting]:
+    lucky = promotions(capacity, taken, [Party(party, party.seats) for party in waitlist])
+    await uow.rsvps.promote(event_id, [party.person_id for party in lucky], now)
+    return lucky
 
 
 async def promote_waitlist(uow: UnitOfWork, event: EventRow, now: datetime) -> list[UserRef]:
     """Move whoever fits from the waitlist to going; call with the event locked."""
     taken = await uow.rsvps.seats_taken(event.id)
-    waitlist = await uow.rsvps.waitlist(event.id)
-    lucky = promotions(event.capacity, taken, [Party(row, row.seats) for row in waitlist])
-    for row in lucky:
-        row.status, row.updated_at = RsvpStatus.GOING, now
-        row.waitlisted_at = row.waitlist_seq = None
-    await uow.rsvps.flush()
-    return [person_ref(row.person) for row in lucky]
+    waitlist = await uow.rsvps.waiting(event.id)
+    lucky = await _promote(uow, event.id, event.capacity, taken, waitlist, now)
+    return [party.person for party in lucky]

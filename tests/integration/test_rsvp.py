@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from adapters.console.render import render_plain
+from bot.domain import IncomingMessage, UserRef
 from storage import Database
 from tests.harness import Chat
 
@@ -361,3 +363,46 @@ async def test_lowering_the_limit_below_the_seats_taken_keeps_everyone_and_says_
     assert "dan: #1 Coffee is full, so you're on the waitlist at position 1." in (
         await chat.say("!rsvp 1", "dan")
     )
+
+
+async def test_a_waitlisted_party_that_shrinks_enough_is_seated_itself(chat: Chat) -> None:
+    await coffee(chat, limit=3)
+    await chat.say("!rsvp 1", "bob")
+    await chat.say("!rsvp 1 +2", "dave")  # needs 3 seats, 2 are free
+
+    answer = await chat.say("!rsvp 1 +1", "dave")
+
+    assert answer == f"dave: you're going to #1 Coffee with +1.\n{CARD} · 3/3 going"
+    assert chat.network.sent_to("id-dave") == []  # told in the reply, not in private
+    assert await who_lines(chat) == ["Going (3): bob, dave +1"]
+
+
+async def test_places_in_line_hold_when_people_answer_again_with_seats_free(chat: Chat) -> None:
+    await coffee(chat, limit=3)
+    await chat.say("!rsvp 1", "bob")
+    await chat.say("!rsvp 1 +2", "dave")  # 2 seats free, not enough for dave or erin
+    await chat.say("!rsvp 1 +2", "erin")
+    await chat.say("!rsvp 1 +2", "frank")
+
+    assert "waitlist at position 2" in await chat.say("!rsvp 1 +2 still keen", "erin")
+    # frank asks for fewer seats: 2 are free, so he moves up past the others.
+    assert "you're going" in await chat.say("!rsvp 1 +1", "frank")
+    assert "waitlist at position 1" in await chat.say("!rsvp 1 +2", "dave")
+    assert await who_lines(chat) == [
+        "Going (3): bob, frank +1",
+        "Waitlist (2): 1. dave +2, 2. erin +2 (still keen)",
+    ]
+
+
+async def test_a_renamed_person_keeps_their_answer_under_the_new_name(chat: Chat) -> None:
+    await coffee(chat)
+    await chat.say("!rsvp 1", "bob")
+    renamed = IncomingMessage(
+        sender=UserRef("test", "net", "id-bob", "Robert"),
+        channel=chat.channel(),
+        text="!rsvp 1 +1",
+        sent_at=chat.clock.now,
+    )
+    replies = await chat.core.handle(renamed)
+    assert render_plain(replies[0]).startswith("Robert: you're going to #1 Coffee with +1.")
+    assert await who_lines(chat) == ["Going (2): Robert +1"]
