@@ -72,6 +72,7 @@ class IrcAdapter:
         self._lost = asyncio.Event()
         self._registered = False
         self._welcomed = asyncio.Event()
+        self._first_try = asyncio.Event()  # the first connection attempt is over, either way
         self._joined: set[str] = set()
         self._invited_by: dict[str, str] = {}
         self._source = ""  # our own nick!user@host, as the server prefixes our lines
@@ -96,7 +97,7 @@ class IrcAdapter:
 
     async def start(self, core: CoreApi) -> None:
         """Connect in the background; a network that is down does not stop the bot, it is
-        retried. Waits a little for the first connection so start-up logs say how it went."""
+        retried. Waits for the first attempt so start-up logs say how it went."""
         self._core = core
         if self._password:
             hide_in_logs(self._password)
@@ -111,7 +112,7 @@ class IrcAdapter:
         self._queue.start()
         self._runner = asyncio.create_task(self._stay_connected(), name=f"irc:{self.network}")
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._welcomed.wait(), self._connect_timeout)
+            await asyncio.wait_for(self._first_try.wait(), 2 * self._connect_timeout)
         if not self._registered:
             log.warning("irc %s: not connected yet; retrying in the background", self.network)
 
@@ -144,6 +145,7 @@ class IrcAdapter:
                 log.warning("irc %s: cannot connect: %s", self.network, _describe(exc))
             finally:
                 self._disconnected()
+                self._first_try.set()
             if self._stopping.is_set():
                 return
             # A connection that lasted a while was a success: start the backoff afresh.
@@ -199,11 +201,19 @@ class IrcAdapter:
         return transport, protocol
 
     async def _watch_connection(self) -> None:
-        """Ping timeout: a server that went silent is gone even if TCP has not noticed.
-        Also takes the configured nick back when it frees."""
+        """Ping timeout: a server that went silent is gone even if TCP has not noticed, and
+        one that never lets us register is as good as gone. Also takes the configured nick
+        back when it frees."""
+        connected_at = time.monotonic()
         while self._connection is not None and not self._lost.is_set():
             await asyncio.sleep(min(self._ping_interval / 3, self._regain_interval))
             connection = self._connection
+            if not self._welcomed.is_set() and time.monotonic() - connected_at > (
+                self._connect_timeout
+            ):
+                log.warning("irc %s: registration timed out; reconnecting", self.network)
+                self._drop(connection, "registration timed out")
+                return
             silent = time.monotonic() - self._last_heard
             if silent > 2 * self._ping_interval:
                 log.warning("irc %s: no answer for %.0f s; reconnecting", self.network, silent)
@@ -294,6 +304,7 @@ class IrcAdapter:
         for channel in self._settings.channels:
             self._raw(f"JOIN {channel}")
         self._welcomed.set()
+        self._first_try.set()
         self._spawn(self._open_queue_when_joined(), "queue")
 
     _on_nomotd = _on_endofmotd

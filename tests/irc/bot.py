@@ -40,17 +40,17 @@ async def irc_bot(
 ) -> AsyncIterator[RunningBot]:
     """Start the bot (SQLite in ``tmp_path``) and, unless ``wait`` is False, wait until it
     is registered and in its channels."""
-    section = IrcSection(
-        name="testnet",
-        host=server.host,
-        port=server.port,
-        tls=False,
-        nick=nick,
-        channels=channels,
-        sasl_username=sasl[0] if sasl else None,
-        sasl_password=SecretStr(sasl[1]) if sasl else None,
-        **(settings or {}),
-    )
+    fields: dict[str, Any] = {
+        "name": "testnet",
+        "host": server.host,
+        "port": server.port,
+        "tls": False,
+        "nick": nick,
+        "channels": channels,
+        "sasl_username": sasl[0] if sasl else None,
+        "sasl_password": SecretStr(sasl[1]) if sasl else None,
+    }
+    section = IrcSection(**(fields | (settings or {})))
     adapter = IrcAdapter(section, **adapter_options)
     url = f"sqlite+aiosqlite:///{tmp_path / 'irc-bot.db'}"
     async with running_bot(BotSection(admins=admins), [adapter], database_url=url) as core:

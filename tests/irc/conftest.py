@@ -47,6 +47,12 @@ def ngircd_penalties() -> Iterator[Ngircd]:
     yield from _started(Ngircd(penalties=True))
 
 
+@pytest.fixture(scope="module")
+def tls_ngircd() -> Iterator[Ngircd]:
+    """An ngIRCd that also listens with TLS (`tls_port`), on a self-signed certificate."""
+    yield from _started(Ngircd(tls=True))
+
+
 @pytest.fixture
 def fresh_ngircd() -> Iterator[Ngircd]:
     """An ngIRCd of this test's own, which it may kill and start again on the same port."""

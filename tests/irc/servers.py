@@ -189,9 +189,12 @@ class Ngircd:
         ping_timeout: int = 120,
         pong_timeout: int = 20,
         port: int | None = None,
+        tls: bool = False,
     ) -> None:
         self.host = HOST
         self.penalties = penalties
+        # `tls=True` adds a TLS listener on `tls_port` with a fresh self-signed certificate.
+        self.tls_port = free_port() if tls else 0
         self.name = name
         self.network = network
         self.max_nick_length = max_nick_length
@@ -256,7 +259,30 @@ class Ngircd:
             "\tConnectIPv6 = no",
             "\tConnectIPv4 = yes",
         ]
+        if self.tls_port:
+            lines += [
+                "[SSL]",
+                f"\tCertFile = {self.folder / 'cert.pem'}",
+                f"\tKeyFile = {self.folder / 'key.pem'}",
+                f"\tPorts = {self.tls_port}",
+            ]
         return "\n".join(lines) + "\n"
+
+    def _make_certificate(self) -> None:
+        cert, key = self.folder / "cert.pem", self.folder / "key.pem"
+        if cert.exists():
+            return
+        subprocess.run(
+            [
+                *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"),
+                *("-subj", "/CN=localhost", "-keyout", str(key), "-out", str(cert)),
+            ],
+            check=True,
+            capture_output=True,
+        )
+        # Read by ngIRCd after it dropped to `nobody`.
+        cert.chmod(0o644)
+        key.chmod(0o644)
 
     def start(self, timeout: float = 10.0) -> Self:
         """Start (or start again, on the same port) and wait until a client can register."""
@@ -269,6 +295,8 @@ class Ngircd:
         for attempt in range(attempts):
             if not self.port or (attempt and not self._fixed_port):
                 self.port = free_port()
+            if self.tls_port:
+                self._make_certificate()
             self.config_path.write_text(self._config())
             self.config_path.chmod(0o644)
             began = time.monotonic()

@@ -13,6 +13,9 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
 
 from bot.core import Core
 from bot.domain import ChannelKind, ChannelRef, IncomingMessage, Role, UserRef
@@ -271,3 +274,46 @@ async def test_a_reply_is_not_starved_behind_a_100_line_announcement_and_nobody_
         ]
         assert numbers == list(range(1, 101))
         assert not [m for m in kate.messages if m.command == "QUIT" and m.nick == "gatherbot"]
+
+
+async def test_tls_certificates_are_checked_unless_self_signed_ones_are_allowed(
+    tls_ngircd: Ngircd, irc_users: IrcUsers, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    channel = f"#{unique_name('tls')}"
+    over_tls = SimpleNamespace(host=tls_ngircd.host, port=tls_ngircd.tls_port)
+    async with irc_bot(
+        over_tls, tmp_path, channels=(channel,), wait=False, settings={"tls": True}
+    ) as bot:
+        assert not bot.adapter.connected
+    assert "CERTIFICATE_VERIFY_FAILED" in caplog.text
+
+    lisa = await irc_users.connect(tls_ngircd, unique_name("lisa"))
+    await lisa.join(channel)
+    async with irc_bot(
+        over_tls, tmp_path, channels=(channel,), settings={"tls": True, "tls_verify": False}
+    ):
+        await lisa.privmsg(channel, "!events")
+        await lisa.wait_for(said("No upcoming events here."))
+
+
+async def test_an_operator_may_invite_the_bot_and_anyone_else_is_declined(
+    ngircd: Ngircd, irc_users: IrcUsers, tmp_path: Path
+) -> None:
+    ours, theirs = f"#{unique_name('ours')}", f"#{unique_name('theirs')}"
+    olive, paul, quinn = await irc_users.connect_many(
+        ngircd, unique_name("olive"), unique_name("paul"), unique_name("quinn")
+    )
+    await olive.join(ours)  # first in: operator
+    await paul.join(theirs)  # operator of theirs
+    await quinn.join(theirs)  # not an operator there
+    async with irc_bot(ngircd, tmp_path, settings={"accept_invites": True}):
+        await olive.send_raw(f"INVITE gatherbot {ours}")
+        await olive.wait_for(lambda m: m.command == "JOIN" and m.nick == "gatherbot")
+        await olive.privmsg(ours, "!events")
+        await olive.wait_for(said("No upcoming events here."))
+
+        await quinn.send_raw(f"INVITE gatherbot {theirs}")
+        await paul.wait_for(lambda m: m.command == "JOIN" and m.nick == "gatherbot")
+        left = await paul.wait_for(lambda m: m.command == "PART" and m.nick == "gatherbot")
+        assert "not an operator" in left.params[-1]
+        await olive.assert_no_message(lambda m: m.command == "PART", within=0.5)
