@@ -441,6 +441,8 @@ class ServicesNet:
 # Atheme's service bots use user modes +d (deaf) and +I (hidechans).
 <module name="deaf">
 <module name="hidechans">
+# BOT=B in ISUPPORT: the bot marks itself as a bot.
+<module name="botmode">
 
 <sasl target="{self.services_name}">
 <link name="{self.services_name}" ipaddr="{self.host}" port="{self.link_port}"

@@ -1,4 +1,5 @@
-"""The IRC adapter on InspIRCd with Atheme services: SASL, accounts as identities, operators.
+"""The IRC adapter on InspIRCd with Atheme services: SASL, accounts as identities, operators,
+the bot mode; and several networks in one process.
 
 The network is shared by the session: every test uses fresh nicks, accounts and channels.
 """
@@ -13,9 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from adapters.irc import IrcAdapter
+from bot.app import running_bot
+from bot.config import BotSection, IrcSection
 from tests.irc.bot import from_bot, irc_bot
 from tests.irc.client import IrcUsers, Message, unique_name
-from tests.irc.servers import ServicesNet
+from tests.irc.servers import Ngircd, ServicesNet
 
 PASSWORD = "correct-horse-battery"
 
@@ -141,3 +145,71 @@ async def test_a_wrong_password_is_survived_and_never_logged(
     payload = base64.b64encode(f"{bot_nick}\0{bot_nick}\0{wrong}".encode()).decode()
     assert wrong not in logged
     assert payload not in logged
+
+
+async def test_someone_moved_off_the_waitlist_is_told_privately_at_their_current_nick(
+    services_net: ServicesNet, irc_users: IrcUsers, tmp_path: Path
+) -> None:
+    bot_nick, alice_account, bob_account = await registered(services_net, "gbot", "alice", "bob")
+    channel = f"#{unique_name('wait')}"
+    async with irc_bot(services_net, tmp_path, nick=bot_nick, channels=(channel,)):
+        alice, bobby = await asyncio.gather(
+            irc_users.connect(services_net, alice_account, sasl=(alice_account, PASSWORD)),
+            irc_users.connect(services_net, unique_name("bobby"), sasl=(bob_account, PASSWORD)),
+        )
+        await alice.join(channel)
+        await bobby.join(channel)
+        await alice.privmsg(channel, "!newevent Workshop | tomorrow 10:00 | limit=1")
+        await alice.wait_for(said(bot_nick, "Workshop"))
+        await alice.privmsg(channel, "!rsvp 1")
+        await alice.wait_for(said(bot_nick, "you're going"))
+        await bobby.privmsg(channel, "!rsvp 1")
+        await bobby.wait_for(said(bot_nick, "waitlist at position 1"))
+        await alice.privmsg(channel, "!unrsvp 1")
+        told = await bobby.wait_for(said(bot_nick, "a seat opened up"))
+        assert told.target == bobby.nick  # privately, at the nick logged in to bob's account
+
+
+async def test_the_bot_marks_itself_a_bot_where_the_server_has_a_bot_mode(
+    services_net: ServicesNet, irc_users: IrcUsers, tmp_path: Path
+) -> None:
+    bot_nick = unique_name("gbot")
+    async with irc_bot(services_net, tmp_path, nick=bot_nick):
+        mia = await irc_users.connect(services_net, unique_name("mia"))
+        await mia.send_raw(f"WHOIS {bot_nick}")
+        # 335 RPL_WHOISBOT comes only for users with the bot mode (+B on InspIRCd).
+        await mia.wait_for(lambda m: m.command == "335" and bot_nick in m.params)
+
+
+async def test_one_process_serves_several_networks(
+    services_net: ServicesNet, ngircd: Ngircd, irc_users: IrcUsers, tmp_path: Path
+) -> None:
+    first, second = f"#{unique_name('one')}", f"#{unique_name('two')}"
+    nick = unique_name("gbot")
+    adapters = [
+        IrcAdapter(
+            IrcSection(
+                name=name,
+                host=server.host,
+                port=server.port,
+                tls=False,
+                nick=nick,
+                channels=(channel,),
+            )
+        )
+        for name, server, channel in (("one", ngircd, first), ("two", services_net, second))
+    ]
+    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+    async with running_bot(BotSection(), adapters, database_url=url):
+        async with asyncio.timeout(15):
+            await asyncio.gather(*(adapter.ready() for adapter in adapters))
+        nina, omar = await asyncio.gather(
+            irc_users.connect(ngircd, unique_name("nina")),
+            irc_users.connect(services_net, unique_name("omar")),
+        )
+        await nina.join(first)
+        await omar.join(second)
+        await nina.privmsg(first, "!events")
+        await omar.privmsg(second, "!events")
+        await nina.wait_for(said(nick, "No upcoming events here."))
+        await omar.wait_for(said(nick, "No upcoming events here."))
