@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 PLATFORM = "irc"
 # How long lines queued while away wait for us to be back in the channels they are for.
 JOIN_WAIT = 10.0
+# How long stopping waits for queued lines to go out.
+STOP_DRAIN = 3.0
 
 
 class IrcAdapter:
@@ -118,12 +120,19 @@ class IrcAdapter:
 
     async def stop(self) -> None:
         self._stopping.set()
+        queue = self._queue
+        if queue is not None and self._registered:
+            # Answers already on their way get a moment to go out before we quit.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(queue.drained(), STOP_DRAIN)
         if self._runner is not None:
             self._runner.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._runner
-        if self._queue is not None:
-            await self._queue.close()
+        if queue is not None:
+            unsent = await queue.close()
+            if unsent:
+                log.warning("irc %s: %d queued lines were not sent", self.network, len(unsent))
         for task in list(self._tasks):
             task.cancel()
         connection = self._connection
@@ -511,7 +520,7 @@ class IrcAdapter:
             identity, last_nick = target.id, target.display
         else:
             identity, last_nick = target.id, target.title
-        nick = self._nick_for(identity, last_nick)
+        nick = self._nick_for(identity)
         if nick is None:
             log.info(
                 "irc %s: %s is not online; a private notice was not sent", self.network, last_nick
@@ -519,7 +528,7 @@ class IrcAdapter:
             return
         self._enqueue(nick, reply, bulk=True)
 
-    def _nick_for(self, identity: str, last_nick: str) -> str | None:
+    def _nick_for(self, identity: str) -> str | None:
         """Where to reach a person now. An account is reached at the nick logged into it;
         an unverified person at the nick of their mask."""
         if "!" in identity:

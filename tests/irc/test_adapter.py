@@ -317,3 +317,17 @@ async def test_an_operator_may_invite_the_bot_and_anyone_else_is_declined(
         left = await paul.wait_for(lambda m: m.command == "PART" and m.nick == "gatherbot")
         assert "not an operator" in left.params[-1]
         await olive.assert_no_message(lambda m: m.command == "PART", within=0.5)
+
+
+async def test_stopping_lets_queued_lines_go_out_before_quitting(
+    ngircd: Ngircd, irc_users: IrcUsers, tmp_path: Path
+) -> None:
+    channel = f"#{unique_name('stop')}"
+    async with irc_bot(ngircd, tmp_path, channels=(channel,)) as bot:
+        rita = await irc_users.connect(ngircd, unique_name("rita"))
+        await rita.join(channel)
+        # Six lines at the default pace: four at once, then one a second.
+        await bot.adapter.send(channel_ref(channel), reply(*(f"Line {n}" for n in range(1, 7))))
+    quit_message = await rita.wait_for(lambda m: m.command == "QUIT" and m.nick == "gatherbot")
+    before_quit = rita.messages[: rita.messages.index(quit_message)]
+    assert [m.text for m in before_quit if from_bot()(m)] == [f"Line {n}" for n in range(1, 7)]
