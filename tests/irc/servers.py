@@ -17,6 +17,7 @@ import asyncio
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -335,6 +336,17 @@ class Ngircd:
         if self._process is not None:
             self._process.kill()
             self._process = None
+
+    def freeze(self) -> None:
+        """SIGSTOP: the server stays connected but says nothing (a hung or cut-off server)."""
+        assert self._process is not None
+        assert self._process.popen is not None
+        self._process.popen.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        assert self._process is not None
+        assert self._process.popen is not None
+        self._process.popen.send_signal(signal.SIGCONT)
 
     def restart(self, timeout: float = 10.0) -> Self:
         """Stop if running, then start again on the same port."""

@@ -331,3 +331,36 @@ async def test_stopping_lets_queued_lines_go_out_before_quitting(
     quit_message = await rita.wait_for(lambda m: m.command == "QUIT" and m.nick == "gatherbot")
     before_quit = rita.messages[: rita.messages.index(quit_message)]
     assert [m.text for m in before_quit if from_bot()(m)] == [f"Line {n}" for n in range(1, 7)]
+
+
+async def test_a_server_gone_silent_is_left_and_rejoined_when_it_answers_again(
+    fresh_ngircd: Ngircd, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    channel = f"#{unique_name('silent')}"
+    async with irc_bot(
+        fresh_ngircd,
+        tmp_path,
+        channels=(channel,),
+        ping_interval=0.6,
+        connect_timeout=2.0,
+        reconnect_delay=0.3,
+    ) as bot:
+        fresh_ngircd.freeze()
+        try:
+            for _ in range(100):
+                if not bot.adapter.connected:
+                    break
+                await asyncio.sleep(0.05)
+            assert not bot.adapter.connected
+        finally:
+            fresh_ngircd.thaw()
+        async with asyncio.timeout(20):
+            await bot.adapter.ready()
+        sam = await IrcUser.connect(fresh_ngircd.host, fresh_ngircd.port, unique_name("sam"))
+        try:
+            await sam.join(channel)
+            await sam.privmsg(channel, "!events")
+            await sam.wait_for(said("No upcoming events here."))
+        finally:
+            await sam.close()
+    assert "no answer for" in caplog.text
