@@ -4,8 +4,9 @@ aiosqlite runs every call of the sqlite3 API on a worker thread, and SQLAlchemy'
 makes four such calls per statement: open a cursor, execute, fetch all rows, close. Each trip
 is a queue hand-off to the thread and a wake-up of the event loop (about 30-80 µs on a small
 VM), which is more than SQLite needs to run the statement itself. The cursor here does all
-four in one trip and keeps the rows. A rollback with no transaction open (the pool's reset
-after a commit) makes no trip at all.
+four in one trip and keeps the rows. `BEGIN` rides along with the first statement of a
+transaction, and a rollback with no transaction open (the pool's reset after a commit) makes
+no trip at all.
 
 It is still aiosqlite's ``Connection`` (same thread, same queue, same ``commit``/``close``), so
 SQLAlchemy's aiosqlite dialect uses it as is, through the public ``async_creator`` hook.
@@ -47,9 +48,10 @@ class OneTripCursor:
 
     async def _run(self, step: Step, sql: str, parameters: Any) -> None:
         connection = self._connection
+        begin, connection._begin = connection._begin, None
         # aiosqlite's own way onto its thread (what its Cursor.execute uses too).
         on_thread = cast(Callable[..., Awaitable[Outcome]], connection._execute)
-        outcome = await on_thread(step, connection, sql, parameters)
+        outcome = await on_thread(step, connection, begin, sql, parameters)
         self.description, self._rows, self.rowcount, self.lastrowid = outcome
 
     async def fetchall(self) -> list[Any]:
@@ -95,14 +97,19 @@ class OneTripCursor:
 
 
 Outcome = tuple[Description, list[Any], int, int | None]
-Step = Callable[["OneTripConnection", str, Any], Outcome]
+Step = Callable[["OneTripConnection", str | None, str, Any], Outcome]
 
 
-def _run_one(connection: OneTripConnection, sql: str, parameters: Any) -> Outcome:
-    """In the connection's thread: run one statement and take everything it returned."""
+def _run_one(
+    connection: OneTripConnection, begin: str | None, sql: str, parameters: Any
+) -> Outcome:
+    """In the connection's thread: begin a transaction if asked to, run one statement and take
+    everything it returned."""
     sqlite = connection._conn
     cursor = sqlite.cursor()
     try:
+        if begin is not None:
+            cursor.execute(begin)
         cursor.execute(sql, parameters)
         return _taken(cursor)
     finally:
@@ -110,10 +117,14 @@ def _run_one(connection: OneTripConnection, sql: str, parameters: Any) -> Outcom
         connection._in_transaction = sqlite.in_transaction
 
 
-def _run_many(connection: OneTripConnection, sql: str, parameters: Any) -> Outcome:
+def _run_many(
+    connection: OneTripConnection, begin: str | None, sql: str, parameters: Any
+) -> Outcome:
     sqlite = connection._conn
     cursor = sqlite.cursor()
     try:
+        if begin is not None:
+            cursor.execute(begin)
         cursor.executemany(sql, parameters)
         return _taken(cursor)
     finally:
@@ -133,15 +144,24 @@ class OneTripConnection(aiosqlite.Connection):
     # Written only in the worker thread after a statement, and read by the loop between
     # statements of the same session: never at the same time.
     _in_transaction = True  # not known yet: assume a rollback may be needed
+    _begin: str | None = None  # see begin_with_next_statement
 
     def cursor(self) -> OneTripCursor:  # type: ignore[override]
         return OneTripCursor(self)
 
+    def begin_with_next_statement(self, begin: str) -> None:
+        """Start a transaction with ``begin`` (`BEGIN IMMEDIATE`, say) in the same trip as the
+        statement that follows, rather than in a trip of its own. Nothing happens in between,
+        so the lock is taken at the same point as before: before the first statement."""
+        self._begin = begin
+
     async def commit(self) -> None:
+        self._begin = None  # a transaction that never ran a statement never began
         await super().commit()
         self._in_transaction = False
 
     async def rollback(self) -> None:
+        self._begin = None
         if self._in_transaction:
             await super().rollback()
             self._in_transaction = False

@@ -3,6 +3,7 @@ like aiosqlite under SQLAlchemy: rows, many rows, streams, errors and rollbacks.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -69,3 +70,35 @@ async def test_a_failed_statement_rolls_back_and_the_connection_is_usable_again(
     async with sqlite.engine.connect() as connection:
         count = await connection.scalar(text("SELECT count(*) FROM people"))
     assert count == 1  # person 2 went with the failed transaction
+
+
+async def test_a_unit_of_work_holds_the_write_lock_from_its_first_statement(
+    sqlite: Database, tmp_path: Path
+) -> None:
+    other = sqlite3.connect(tmp_path / "one-trip.db", timeout=0, isolation_level=None)
+    async with sqlite.unit_of_work() as uow:
+        await uow.rsvps.seats_taken(1)
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("BEGIN IMMEDIATE")
+        await uow.commit()
+    other.execute("BEGIN IMMEDIATE")  # free again
+    other.execute("ROLLBACK")
+    async with sqlite.unit_of_work(read_only=True) as uow:
+        await uow.rsvps.seats_taken(1)
+        other.execute("BEGIN IMMEDIATE")  # a reader does not hold it
+        other.execute("ROLLBACK")
+    other.close()
+
+
+async def test_a_transaction_that_ran_nothing_leaves_no_lock_behind(
+    sqlite: Database, tmp_path: Path
+) -> None:
+    other = sqlite3.connect(tmp_path / "one-trip.db", timeout=0, isolation_level=None)
+    async with sqlite.engine.connect() as connection:
+        await connection.begin()  # BEGIN IMMEDIATE would go with the next statement...
+        await connection.commit()  # ...but none came
+        # A statement outside any transaction, straight on the driver's cursor.
+        await connection.run_sync(lambda sync: sync.connection.cursor().execute("SELECT 1"))
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+    other.close()
