@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 PLATFORM = "irc"
 # How long lines queued while away wait for us to be back in the channels they are for.
 JOIN_WAIT = 10.0
+# Stand-in nicks tried while the configured one is taken, before giving up on a connection.
+MAX_STAND_INS = 5
 # How long stopping waits for queued lines to go out.
 STOP_DRAIN = 3.0
 
@@ -80,6 +82,7 @@ class IrcAdapter:
         self._source = ""  # our own nick!user@host, as the server prefixes our lines
         self._last_heard = 0.0
         self._last_regain = 0.0
+        self._stand_ins = 0  # stand-in nicks tried while registering
         self._stopping = asyncio.Event()
         # Registered, in every configured channel (or given up waiting), queue flowing.
         self._ready = asyncio.Event()
@@ -172,6 +175,7 @@ class IrcAdapter:
         self._people.clear()
         self._joined.clear()
         self._source = ""
+        self._stand_ins = 0
         self._last_heard = time.monotonic()
         settings = self._settings
         await asyncio.wait_for(
@@ -290,13 +294,21 @@ class IrcAdapter:
         self._registered = True
         log.info("irc %s: registered as %s", self.network, connection.real_nickname)
 
-    def _on_nicknameinuse(self, connection: ServerConnection, event: Event) -> None:
-        if not self._registered:
-            # Registration needs some nick; the configured one is taken back when it frees.
-            taken = str(event.arguments[0]) if event.arguments else connection.real_nickname
-            connection.nick(f"{taken[:29]}_")
+    def _on_nicknameinuse(self, connection: ServerConnection, _event: Event) -> None:
+        """Registration needs some nick: a stand-in until the configured one frees (it is
+        taken back then). `gatherbot_` first; then forms that fit RFC 1459's 9 characters,
+        for servers whose NICKLEN (which we learn only after registering) is that short."""
+        if self._registered:
+            return
+        self._stand_ins += 1
+        if self._stand_ins > MAX_STAND_INS:
+            self._drop(connection, "no usable nick")
+            return
+        nick, attempt = self._settings.nick, self._stand_ins
+        suffix = "_" if attempt == 1 else f"_{attempt}"
+        connection.nick(f"{nick[: 9 - len(suffix)] if attempt > 1 else nick}{suffix}")
 
-    _on_nickcollision = _on_unavailresource = _on_nicknameinuse
+    _on_erroneusnickname = _on_nickcollision = _on_unavailresource = _on_nicknameinuse
 
     def _on_endofmotd(self, connection: ServerConnection, _event: Event) -> None:
         """Registration is complete: identify, mark ourselves a bot, join our channels."""

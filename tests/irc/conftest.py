@@ -53,6 +53,12 @@ def tls_ngircd() -> Iterator[Ngircd]:
     yield from _started(Ngircd(tls=True))
 
 
+@pytest.fixture(scope="module")
+def short_nick_ngircd() -> Iterator[Ngircd]:
+    """An ngIRCd with RFC 1459's 9-character nicks (ngIRCd's own default)."""
+    yield from _started(Ngircd(max_nick_length=9))
+
+
 @pytest.fixture
 def fresh_ngircd() -> Iterator[Ngircd]:
     """An ngIRCd of this test's own, which it may kill and start again on the same port."""

@@ -364,3 +364,18 @@ async def test_a_server_gone_silent_is_left_and_rejoined_when_it_answers_again(
         finally:
             await sam.close()
     assert "no answer for" in caplog.text
+
+
+async def test_a_stand_in_nick_fits_a_server_with_9_character_nicks(
+    short_nick_ngircd: Ngircd, irc_users: IrcUsers, tmp_path: Path
+) -> None:
+    squatter = await irc_users.connect(short_nick_ngircd, "gatherbot")
+    channel = f"#{unique_name('short')}"
+    async with irc_bot(
+        short_nick_ngircd, tmp_path, channels=(channel,), regain_interval=0.5
+    ) as bot:
+        assert bot.adapter.nick == "gatherb_2"  # `gatherbot_` is one character too long
+        tina = await irc_users.connect(short_nick_ngircd, "tina")
+        await tina.join(channel)
+        await squatter.quit()
+        await tina.wait_for(lambda m: m.command == "NICK" and m.params[0] == "gatherbot")
