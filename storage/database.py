@@ -108,8 +108,8 @@ def _upgrade(connection: Connection) -> None:
 
 def _sqlite_creator(url: URL) -> Callable[[], Awaitable[Any]]:
     """Opens connections the way SQLAlchemy's aiosqlite dialect would (its own reading of the
-    URL: path, `uri=true`, memory), but with one thread trip per statement
-    (storage/sqlite_connection.py)."""
+    URL: path, `uri=true`, memory), running statements in the loop's thread and waiting for
+    locks without blocking it (storage/sqlite_connection.py)."""
     (database,), options = url.get_dialect()().create_connect_args(url)
     options["timeout"] = SQLITE_BUSY_SECONDS
 
@@ -134,7 +134,9 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
+        # No busy timeout: SQLite would wait for another connection's lock inside the call, in
+        # the loop's thread. The connection waits between tries instead (sqlite_connection).
+        cursor.execute("PRAGMA busy_timeout=0")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -142,7 +144,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         read_only = connection.get_execution_options().get(READ_ONLY, False)
         begin = "BEGIN" if read_only else "BEGIN IMMEDIATE"
         driver = connection.connection.driver_connection
-        if isinstance(driver, sqlite_connection.OneTripConnection):
+        if isinstance(driver, sqlite_connection.InlineConnection):
             driver.begin_with_next_statement(begin)
         else:
             connection.exec_driver_sql(begin)

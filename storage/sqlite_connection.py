@@ -1,36 +1,82 @@
-"""aiosqlite with one trip to its thread per statement.
+"""aiosqlite's connection, with SQLite's statements run in the event loop's thread.
 
-aiosqlite runs every call of the sqlite3 API on a worker thread, and SQLAlchemy's adapter
-makes four such calls per statement: open a cursor, execute, fetch all rows, close. Each trip
-is a queue hand-off to the thread and a wake-up of the event loop (about 30-80 µs on a small
-VM), which is more than SQLite needs to run the statement itself. The cursor here does all
-four in one trip and keeps the rows. `BEGIN` rides along with the first statement of a
-transaction, and a rollback with no transaction open (the pool's reset after a commit) makes
-no trip at all.
+aiosqlite runs every call of the sqlite3 API on a worker thread: a queue hand-off to the thread
+and a wake-up of the event loop for each call (SQLAlchemy's adapter makes four per statement:
+open a cursor, execute, fetch, close). A trip costs 30-80 µs on an idle 2-core VM, and much
+more when the loop is busy; the statements of a `/rsvp` take about 30 µs in SQLite itself.
+Worse, every trip hands the loop to whatever else is waiting, so a reply waits behind it.
 
-It is still aiosqlite's ``Connection`` (same thread, same queue, same ``commit``/``close``), so
-SQLAlchemy's aiosqlite dialect uses it as is, through the public ``async_creator`` hook.
+So here the statements run right where SQLAlchemy asks for them, in the loop's thread, with
+every call's results taken at once (execute, fetch all rows, close). What a thread was really
+needed for is waiting: for another connection's lock. The connection is opened with a zero
+busy timeout, so SQLite never waits inside a call; when it answers "busy" the wait happens
+here, asynchronously (`asyncio.sleep` with SQLite's own back-off steps, up to the timeout
+given), and the other connection's task gets on with its work meanwhile. Only statements that
+are safe to repeat are retried: the one that begins a transaction (the transaction is rolled
+back first), one outside any transaction, and `COMMIT`.
+
+What may still block the loop is SQLite's file I/O: reads from the OS cache (microseconds),
+the WAL write and its fsync at each commit, and an automatic WAL checkpoint about every 1000
+written pages (a few milliseconds).
+
+`BEGIN` rides along with the first statement of a transaction (so the lock is taken right
+before it, as before), and a rollback with no transaction open, such as the pool's reset after
+a commit, does nothing. aiosqlite's thread still opens and closes the connection, and
+SQLAlchemy's aiosqlite dialect uses the connection as it is, through the public
+``async_creator`` hook.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Generator, Iterable, Sequence
 from types import TracebackType
-from typing import Any, cast
+from typing import Any
 
 import aiosqlite
 
 Description = tuple[tuple[str, None, None, None, None, None, None], ...] | None
+Outcome = tuple[Description, list[Any], int, int | None]
+
+# SQLITE_BUSY and SQLITE_BUSY_RECOVERY: another connection holds a lock; waiting helps. Not
+# SQLITE_BUSY_SNAPSHOT: a read snapshot that went stale does not get fresh by waiting.
+_BUSY = {sqlite3.SQLITE_BUSY, getattr(sqlite3, "SQLITE_BUSY_RECOVERY", 261)}
+# SQLite's own busy handler sleeps these steps (ms), then 100 ms at a time.
+_PAUSES = (0.001, 0.002, 0.005, 0.01, 0.015, 0.02, 0.025, 0.025, 0.025, 0.05, 0.05)
+_LONGEST_PAUSE = 0.1
 
 
-class OneTripCursor:
-    """The part of ``aiosqlite.Cursor`` SQLAlchemy uses; ``execute`` also fetches and
-    closes, in the same trip to the connection's thread."""
+def _busy(exc: sqlite3.OperationalError) -> bool:
+    return getattr(exc, "sqlite_errorcode", None) in _BUSY
+
+
+class _Waits:
+    """Waiting for another connection's lock the way SQLite's busy handler does, but without
+    holding up the event loop."""
+
+    __slots__ = ("_deadline", "_tries")
+
+    def __init__(self, seconds: float) -> None:
+        self._deadline = asyncio.get_running_loop().time() + seconds
+        self._tries = 0
+
+    async def pause(self, busy: sqlite3.OperationalError) -> None:
+        """Sleep before the next try; re-raise ``busy`` once the time is up."""
+        pause = _PAUSES[self._tries] if self._tries < len(_PAUSES) else _LONGEST_PAUSE
+        if asyncio.get_running_loop().time() + pause > self._deadline:
+            raise busy
+        self._tries += 1
+        await asyncio.sleep(pause)
+
+
+class InlineCursor:
+    """The part of ``aiosqlite.Cursor`` SQLAlchemy uses. ``execute`` runs the statement,
+    takes all its rows and closes the sqlite3 cursor at once."""
 
     __slots__ = ("_connection", "_rows", "arraysize", "description", "lastrowid", "rowcount")
 
-    def __init__(self, connection: OneTripConnection) -> None:
+    def __init__(self, connection: InlineConnection) -> None:
         self._connection = connection
         self._rows: list[Any] = []
         self.description: Description = None
@@ -38,20 +84,16 @@ class OneTripCursor:
         self.lastrowid: int | None = None
         self.arraysize = 1
 
-    async def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> OneTripCursor:
-        await self._run(_run_one, sql, () if parameters is None else parameters)
+    async def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> InlineCursor:
+        await self._run(sql, () if parameters is None else parameters, many=False)
         return self
 
-    async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]]) -> OneTripCursor:
-        await self._run(_run_many, sql, parameters)
+    async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]]) -> InlineCursor:
+        await self._run(sql, list(parameters), many=True)
         return self
 
-    async def _run(self, step: Step, sql: str, parameters: Any) -> None:
-        connection = self._connection
-        begin, connection._begin = connection._begin, None
-        # aiosqlite's own way onto its thread (what its Cursor.execute uses too).
-        on_thread = cast(Callable[..., Awaitable[Outcome]], connection._execute)
-        outcome = await on_thread(step, connection, begin, sql, parameters)
+    async def _run(self, sql: str, parameters: Any, *, many: bool) -> None:
+        outcome = await self._connection._statement(sql, parameters, many=many)
         self.description, self._rows, self.rowcount, self.lastrowid = outcome
 
     async def fetchall(self) -> list[Any]:
@@ -67,7 +109,7 @@ class OneTripCursor:
         return rows
 
     async def close(self) -> None:
-        self._rows = []  # the sqlite3 cursor was closed in the thread already
+        self._rows = []  # the sqlite3 cursor is closed already
 
     def __aiter__(self) -> AsyncIterator[Any]:
         return self._each()
@@ -77,14 +119,14 @@ class OneTripCursor:
             yield self._rows.pop(0)
 
     # `await connection.cursor()` and `async with connection.cursor() as cursor` both work,
-    # as with aiosqlite; neither needs a trip to the thread.
-    def __await__(self) -> Generator[Any, None, OneTripCursor]:
+    # as with aiosqlite.
+    def __await__(self) -> Generator[Any, None, InlineCursor]:
         return self._itself().__await__()
 
-    async def _itself(self) -> OneTripCursor:
+    async def _itself(self) -> InlineCursor:
         return self
 
-    async def __aenter__(self) -> OneTripCursor:
+    async def __aenter__(self) -> InlineCursor:
         return self
 
     async def __aexit__(
@@ -96,85 +138,100 @@ class OneTripCursor:
         await self.close()
 
 
-Outcome = tuple[Description, list[Any], int, int | None]
-Step = Callable[["OneTripConnection", str | None, str, Any], Outcome]
+class InlineConnection(aiosqlite.Connection):
+    """``aiosqlite.Connection`` that runs statements in the caller's thread (see above)."""
 
-
-def _run_one(
-    connection: OneTripConnection, begin: str | None, sql: str, parameters: Any
-) -> Outcome:
-    """In the connection's thread: begin a transaction if asked to, run one statement and take
-    everything it returned."""
-    sqlite = connection._conn
-    cursor = sqlite.cursor()
-    try:
-        if begin is not None:
-            cursor.execute(begin)
-        cursor.execute(sql, parameters)
-        return _taken(cursor)
-    finally:
-        cursor.close()
-        connection._in_transaction = sqlite.in_transaction
-
-
-def _run_many(
-    connection: OneTripConnection, begin: str | None, sql: str, parameters: Any
-) -> Outcome:
-    sqlite = connection._conn
-    cursor = sqlite.cursor()
-    try:
-        if begin is not None:
-            cursor.execute(begin)
-        cursor.executemany(sql, parameters)
-        return _taken(cursor)
-    finally:
-        cursor.close()
-        connection._in_transaction = sqlite.in_transaction
-
-
-def _taken(cursor: sqlite3.Cursor) -> Outcome:
-    description = cursor.description
-    rows = cursor.fetchall() if description else []
-    return description, rows, cursor.rowcount, cursor.lastrowid
-
-
-class OneTripConnection(aiosqlite.Connection):
-    """``aiosqlite.Connection`` whose cursors make one trip per statement."""
-
-    # Written only in the worker thread after a statement, and read by the loop between
-    # statements of the same session: never at the same time.
+    _busy_seconds = 5.0  # how long to wait for another connection's lock
     _in_transaction = True  # not known yet: assume a rollback may be needed
     _begin: str | None = None  # see begin_with_next_statement
 
-    def cursor(self) -> OneTripCursor:  # type: ignore[override]
-        return OneTripCursor(self)
+    def cursor(self) -> InlineCursor:  # type: ignore[override]
+        return InlineCursor(self)
 
     def begin_with_next_statement(self, begin: str) -> None:
-        """Start a transaction with ``begin`` (`BEGIN IMMEDIATE`, say) in the same trip as the
-        statement that follows, rather than in a trip of its own. Nothing happens in between,
-        so the lock is taken at the same point as before: before the first statement."""
+        """Start a transaction with ``begin`` (`BEGIN IMMEDIATE`, say) right before the
+        statement that follows: the lock is taken at the same point, without a call of its
+        own."""
         self._begin = begin
+
+    async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """aiosqlite's way to run ``fn`` on the connection (commit, rollback, close): here,
+        at once."""
+        if not self._running or not self._connection:
+            raise ValueError("Connection closed")
+        return fn(*args, **kwargs)
+
+    async def _statement(self, sql: str, parameters: Any, *, many: bool) -> Outcome:
+        begin, self._begin = self._begin, None
+        # Safe to repeat when busy: nothing has happened yet in this transaction (the BEGIN is
+        # undone first), or there is no transaction.
+        repeatable = begin is not None or not self._in_transaction
+        waits = None
+        while True:
+            try:
+                return self._run(begin, sql, parameters, many)
+            except sqlite3.OperationalError as exc:
+                if not (repeatable and _busy(exc)):
+                    raise
+                waits = waits or _Waits(self._busy_seconds)
+                await waits.pause(exc)
+
+    def _run(self, begin: str | None, sql: str, parameters: Any, many: bool) -> Outcome:
+        sqlite = self._conn
+        cursor = sqlite.cursor()
+        try:
+            if begin is not None:
+                cursor.execute(begin)
+            try:
+                if many:
+                    cursor.executemany(sql, parameters)
+                else:
+                    cursor.execute(sql, parameters)
+            except sqlite3.OperationalError as exc:
+                if begin is not None and _busy(exc) and sqlite.in_transaction:
+                    sqlite.rollback()  # a deferred BEGIN that could not read yet
+                raise
+            description = cursor.description
+            rows = cursor.fetchall() if description else []
+            return description, rows, cursor.rowcount, cursor.lastrowid
+        finally:
+            cursor.close()
+            self._in_transaction = sqlite.in_transaction
 
     async def commit(self) -> None:
         self._begin = None  # a transaction that never ran a statement never began
-        await super().commit()
+        waits = None
+        while True:
+            try:
+                self._conn.commit()  # never busy in WAL mode; in rollback-journal mode it can be
+                break
+            except sqlite3.OperationalError as exc:
+                if not _busy(exc):
+                    raise
+                waits = waits or _Waits(self._busy_seconds)
+                await waits.pause(exc)
         self._in_transaction = False
 
     async def rollback(self) -> None:
         self._begin = None
         if self._in_transaction:
-            await super().rollback()
+            self._conn.rollback()
             self._in_transaction = False
 
 
-def connect(database: str, **kwargs: Any) -> OneTripConnection:
-    """Like ``aiosqlite.connect``; await the result to open it."""
+def connect(database: str, *, timeout: float = 5.0, **kwargs: Any) -> InlineConnection:
+    """Like ``aiosqlite.connect``; await the result to open it. ``timeout`` is how long a
+    statement waits for another connection's lock."""
 
     def connector() -> sqlite3.Connection:
-        opened: sqlite3.Connection = sqlite3.connect(database, **kwargs)
+        # Opened in aiosqlite's thread, used in the loop's: one at a time, never both.
+        opened: sqlite3.Connection = sqlite3.connect(
+            database, **{**kwargs, "timeout": 0, "check_same_thread": False}
+        )
         return opened
 
-    connection = OneTripConnection(connector, iter_chunk_size=64)
+    connection = InlineConnection(connector, iter_chunk_size=64)
+    connection._busy_seconds = timeout
     # Like SQLAlchemy's own aiosqlite set-up: a forgotten connection must not keep the
     # process alive at exit.
     connection._thread.daemon = True

@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import random
 import re
+import sys
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -116,3 +118,64 @@ async def mixed_crowd(chat: Chat, database: Database, event_id: int, rng: random
     for entry in waiting:
         guests = re.search(r" \+(\d+)$", entry)
         assert 1 + (int(guests.group(1)) if guests else 0) > free, (entry, free)
+
+
+def crowd_in_another_process(url: str, first: int, count: int) -> None:
+    """Run by test_crowds_in_three_processes_...: ``count`` people answer at once, after the
+    test says go (so that every process's crowd arrives together)."""
+
+    async def crowd() -> None:
+        database = Database(url)
+        chat = Chat(database)
+        await answer_all_at_once(chat, [("!who 1", "olga")] * 5)  # connections open
+        print("ready", flush=True)
+        sys.stdin.readline()
+        answers = await answer_all_at_once(
+            chat, [("!rsvp 1", f"p{n:03}") for n in range(first, first + count)]
+        )
+        assert not [a for a in answers if "something went wrong" in a], answers
+        await database.dispose()
+
+    asyncio.run(crowd())
+
+
+async def test_crowds_in_three_processes_fill_fifty_seats_exactly(tmp_path: Path) -> None:
+    """In one process, units of work on SQLite do not interleave; other processes' do. The
+    write lock keeps them honest all the same."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'shared.db'}"
+    database = Database(url)
+    await database.upgrade()
+    chat = Chat(database)
+    await chat.say("!newevent Launch party | tomorrow 18:00 | Rooftop | limit=50", "olga")
+    others = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            "from tests.integration.test_capacity_race import crowd_in_another_process as c; "
+            f"c({url!r}, {first}, 60)",
+            cwd=Path(__file__).parents[2],
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        for first in (100, 200)
+    ]
+    for other in others:
+        assert other.stdout is not None
+        assert await other.stdout.readline() == b"ready\n"
+    for other in others:
+        assert other.stdin is not None
+        other.stdin.write(b"go\n")
+        await other.stdin.drain()
+    here = await answer_all_at_once(chat, [("!rsvp 1", f"p{n:03}") for n in range(60)])
+    for other in others:
+        assert await other.wait() == 0
+
+    assert not [a for a in here if "something went wrong" in a]
+    assert await rows_by_status(database) == {
+        RsvpStatus.GOING: (50, 50),
+        RsvpStatus.WAITLISTED: (130, 130),
+    }
+    who = (await chat.say("!who 1")).splitlines()
+    listed = who[2].removeprefix("Waitlist (130): ").split(", ")
+    assert [entry.split(". ")[0] for entry in listed] == [str(n) for n in range(1, 131)]
+    await database.dispose()

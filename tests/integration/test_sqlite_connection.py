@@ -1,8 +1,10 @@
-"""The SQLite connection that runs each statement in one trip to aiosqlite's thread behaves
-like aiosqlite under SQLAlchemy: rows, many rows, streams, errors and rollbacks."""
+"""The SQLite connection that runs statements in the loop's thread behaves like aiosqlite under
+SQLAlchemy (rows, many rows, streams, errors, rollbacks, locks), and waits for another
+connection's lock without holding up the loop."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -12,9 +14,9 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.exc import IntegrityError
 
 from bot.domain import UserRef
-from storage import Database
+from storage import Database, sqlite_connection
 from storage.models import PersonRow
-from tests.harness import START
+from tests.harness import START, Chat
 
 
 @pytest.fixture
@@ -101,4 +103,40 @@ async def test_a_transaction_that_ran_nothing_leaves_no_lock_behind(
         await connection.run_sync(lambda sync: sync.connection.cursor().execute("SELECT 1"))
         other.execute("BEGIN IMMEDIATE")
         other.execute("ROLLBACK")
+    other.close()
+
+
+async def test_waiting_for_another_connections_lock_does_not_hold_up_the_loop(
+    sqlite: Database, tmp_path: Path
+) -> None:
+    chat = Chat(sqlite)
+    await chat.say("!newevent Coffee | tomorrow 18:00 | Café Nero | limit=2", "olga")
+    other = sqlite3.connect(tmp_path / "one-trip.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process writing, say
+    answer = asyncio.create_task(chat.say("!rsvp 1", "bob"))
+    ticks = 0
+    while ticks < 20:  # the loop keeps turning while bob's RSVP waits for the lock
+        await asyncio.sleep(0.001)
+        ticks += 1
+    assert not answer.done()
+    other.execute("COMMIT")
+    assert (await answer).startswith("bob: you're going to #1 Coffee.")
+    other.close()
+
+
+async def test_a_lock_held_too_long_is_an_error_not_a_hang(tmp_path: Path) -> None:
+    path = str(tmp_path / "locked.db")
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("CREATE TABLE t (x)")
+    other.execute("BEGIN IMMEDIATE")
+    connection = await sqlite_connection.connect(path, timeout=0.05, isolation_level=None)
+    connection.begin_with_next_statement("BEGIN IMMEDIATE")
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        await connection.cursor().execute("SELECT count(*) FROM t")
+    other.execute("COMMIT")
+    connection.begin_with_next_statement("BEGIN IMMEDIATE")
+    cursor = await connection.cursor().execute("SELECT count(*) FROM t")
+    assert await cursor.fetchall() == [(0,)]
+    await connection.rollback()
+    await connection.close()
     other.close()
