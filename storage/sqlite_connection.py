@@ -16,8 +16,9 @@ are safe to repeat are retried: the one that begins a transaction (the transacti
 back first), one outside any transaction, and `COMMIT`.
 
 What may still block the loop is SQLite's file I/O: reads from the OS cache (microseconds),
-the WAL write and its fsync at each commit, and an automatic WAL checkpoint about every 1000
-written pages (a few milliseconds).
+the WAL write at each commit (synced to the disk only at checkpoints: `synchronous=NORMAL`,
+see storage/database.py), and an automatic WAL checkpoint about every 1000 written pages (a
+few milliseconds).
 
 `BEGIN` rides along with the first statement of a transaction (so the lock is taken right
 before it, as before), and a rollback with no transaction open, such as the pool's reset after

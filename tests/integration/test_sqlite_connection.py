@@ -140,3 +140,13 @@ async def test_a_lock_held_too_long_is_an_error_not_a_hang(tmp_path: Path) -> No
     await connection.rollback()
     await connection.close()
     other.close()
+
+
+async def test_connections_use_wal_with_normal_sync_and_foreign_keys(sqlite: Database) -> None:
+    async with sqlite.engine.connect() as connection:
+        settings = [
+            await connection.scalar(text(f"PRAGMA {name}"))
+            for name in ("journal_mode", "synchronous", "foreign_keys", "busy_timeout")
+        ]
+    # synchronous 1 is NORMAL; no busy timeout: the connection waits between tries itself.
+    assert settings == ["wal", 1, 1, 0]
