@@ -17,6 +17,7 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    literal_column,
     or_,
     select,
     true,
@@ -25,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
-from sqlalchemy.sql import FromClause
+from sqlalchemy.sql import ColumnElement, FromClause
 
 from bot.domain import (
     Attendee,
@@ -100,8 +101,17 @@ _organizer, _me, _mine, _ahead = (
 )
 
 
+# Constants written into the SQL rather than bound: fewer parameters to build per call.
+_ZERO: ColumnElement[int] = literal_column("0")
+_ONE: ColumnElement[int] = literal_column("1")
+
+
+def _is(column: Any, status: RsvpStatus) -> Any:
+    return column == literal_column(f"'{status.value}'")
+
+
 def _number_of(status: RsvpStatus) -> Any:
-    return func.coalesce(func.sum(case((_r.status == status, 1), else_=0)), 0)
+    return func.coalesce(func.sum(case((_is(_r.status, status), _ONE), else_=_ZERO)), _ZERO)
 
 
 # One row (an aggregate without GROUP BY) even when nobody answered yet.
@@ -109,12 +119,13 @@ _tally = (
     select(
         _number_of(RsvpStatus.GOING).label("going"),
         func.coalesce(
-            func.sum(case((_r.status == RsvpStatus.GOING, 1 + _r.guests), else_=0)), 0
+            func.sum(case((_is(_r.status, RsvpStatus.GOING), _ONE + _r.guests), else_=_ZERO)),
+            _ZERO,
         ).label("seats"),
         _number_of(RsvpStatus.WAITLISTED).label("waitlisted"),
         _number_of(RsvpStatus.MAYBE).label("maybe"),
         _number_of(RsvpStatus.NOT_GOING).label("not_going"),
-        func.coalesce(func.max(_r.waitlist_seq), 0).label("last_seq"),
+        func.coalesce(func.max(_r.waitlist_seq), _ZERO).label("last_seq"),
     )
     .where(_r.event_id == bindparam("event_id"))
     .subquery("tally")
@@ -184,12 +195,12 @@ _SEATING = _event_with_counts(
     _mine.waitlist_seq.label("answer_waitlist_seq"),
     case(
         (
-            _mine.status == RsvpStatus.WAITLISTED,
+            _is(_mine.status, RsvpStatus.WAITLISTED),
             select(func.count())
             .select_from(_ahead_table)
             .where(
                 _ahead.event_id == _events.id,
-                _ahead.status == RsvpStatus.WAITLISTED,
+                _is(_ahead.status, RsvpStatus.WAITLISTED),
                 or_(
                     _ahead.waitlist_seq < _mine.waitlist_seq,
                     and_(_ahead.waitlist_seq == _mine.waitlist_seq, _ahead.id < _mine.id),
@@ -197,7 +208,7 @@ _SEATING = _event_with_counts(
             )
             .scalar_subquery(),
         ),
-        else_=0,
+        else_=_ZERO,
     ).label("answer_ahead"),
 )
 # PostgreSQL: the row lock that serialises seat changes, taken before anything is counted
