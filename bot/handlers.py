@@ -27,7 +27,7 @@ from bot.services.rsvp import RsvpOutcome, missing_event, open_event, set_rsvp
 from bot.when import format_instant, zone_label
 from storage import UnitOfWork
 from storage.models import EventRow
-from storage.repositories import event_view, person_ref
+from storage.repositories import person_ref
 
 EVENTS_SHOWN = 10
 
@@ -81,12 +81,17 @@ async def _create(ctx: Context, title: str, when: str, fields: EventFields) -> l
 
 
 async def events(ctx: Context, _args: NoArgs) -> list[Reply]:
-    async with ctx.database.unit_of_work() as uow:
-        channel = await uow.channels.upsert(ctx.message.channel, ctx.now)
-        rows, total = await uow.events.upcoming_in_channel(channel.id, ctx.now, EVENTS_SHOWN)
-        counts = await uow.events.counts([row.id for row in rows])
-        await uow.commit()
-    if not rows:
+    async with ctx.database.unit_of_work(read_only=True) as uow:
+        channel = await uow.channels.find(ctx.message.channel)
+        known = uow.channels.up_to_date(channel, ctx.message.channel)
+        if channel is not None and known:
+            views, total = await uow.events.upcoming(channel.id, ctx.now, EVENTS_SHOWN)
+    if not known:  # a new channel, or a new title: remembered as with any other command
+        async with ctx.database.unit_of_work() as uow:
+            channel = await uow.channels.upsert(ctx.message.channel, ctx.now)
+            views, total = await uow.events.upcoming(channel.id, ctx.now, EVENTS_SHOWN)
+            await uow.commit()
+    if not views:
         return [
             reply(
                 line(
@@ -96,28 +101,26 @@ async def events(ctx: Context, _args: NoArgs) -> list[Reply]:
             )
         ]
     lines = [line(bold(f"Upcoming events ({total}):"))]
-    lines += [summary_line(event_view(row, counts[row.id]), ctx.now) for row in rows]
-    if total > len(rows):
-        lines.append(line(f"… and {total - len(rows)} more."))
+    lines += [summary_line(view, ctx.now) for view in views]
+    if total > len(views):
+        lines.append(line(f"… and {total - len(views)} more."))
     return [reply(*lines)]
 
 
 async def event(ctx: Context, args: EventIdArgs) -> list[Reply]:
     async with ctx.database.unit_of_work(read_only=True) as uow:
-        row = await uow.events.get(args.event_id)
-        if row is None:
-            raise missing_event(args.event_id, "event")
-        view = await uow.events.view(row)
+        view = await uow.events.view_of(args.event_id)
+    if view is None:
+        raise missing_event(args.event_id, "event")
     return [event_details(view, ctx.now, ctx.settings.reminders)]
 
 
 async def who(ctx: Context, args: EventIdArgs) -> list[Reply]:
     async with ctx.database.unit_of_work(read_only=True) as uow:
-        row = await uow.events.get(args.event_id)
-        if row is None:
+        view = await uow.events.view_of(args.event_id)
+        if view is None:
             raise missing_event(args.event_id, "who")
-        view = await uow.events.view(row)
-        attendees = await uow.rsvps.attendees(row.id)
+        attendees = await uow.rsvps.attendees(view.id)
     return [who_reply(view, attendees, ctx.now)]
 
 

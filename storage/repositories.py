@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -106,8 +107,8 @@ _ZERO: ColumnElement[int] = literal_column("0")
 _ONE: ColumnElement[int] = literal_column("1")
 
 
-def _is(column: Any, status: RsvpStatus) -> Any:
-    return column == literal_column(f"'{status.value}'")
+def _is(column: Any, value: enum.StrEnum) -> Any:
+    return column == literal_column(f"'{value}'")
 
 
 def _number_of(status: RsvpStatus) -> Any:
@@ -137,28 +138,33 @@ _EVENT_FROM = _events_table.join(_organizer_table, _organizer.id == _events.orga
 )
 
 
+_EVENT_AND_ORGANIZER = (
+    _events.id,
+    _events.title,
+    _events.starts_at,
+    _events.ends_at,
+    _events.timezone,
+    _events.venue,
+    _events.url,
+    _events.description,
+    _events.capacity,
+    _events.status,
+    _events.reminders,
+    _events.repeat,
+    _events.cancel_reason,
+    _organizer.platform.label("organizer_platform"),
+    _organizer.network.label("organizer_network"),
+    _organizer.external_id.label("organizer_id"),
+    _organizer.display_name.label("organizer_display"),
+    _organizer.verified.label("organizer_verified"),
+)
+
+
 def _event_with_counts(from_: FromClause, *columns: Any) -> Select[Any]:
     """An event with its organizer and counts (plus ``columns``), by ``:event_id``."""
     return (
         select(
-            _events.id,
-            _events.title,
-            _events.starts_at,
-            _events.ends_at,
-            _events.timezone,
-            _events.venue,
-            _events.url,
-            _events.description,
-            _events.capacity,
-            _events.status,
-            _events.reminders,
-            _events.repeat,
-            _events.cancel_reason,
-            _organizer.platform.label("organizer_platform"),
-            _organizer.network.label("organizer_network"),
-            _organizer.external_id.label("organizer_id"),
-            _organizer.display_name.label("organizer_display"),
-            _organizer.verified.label("organizer_verified"),
+            *_EVENT_AND_ORGANIZER,
             _tally.c.going,
             _tally.c.seats,
             _tally.c.waitlisted,
@@ -249,6 +255,80 @@ _WAITLIST = (
     .select_from(_rsvps.join(_people, _people.c.id == _r.person_id))
     .where(_r.event_id == bindparam("event_id"), _r.status == RsvpStatus.WAITLISTED)
     .order_by(_r.waitlist_seq, _r.id)
+)
+
+
+def _number_for_each_event(status: RsvpStatus, *, seats: bool = False) -> Any:
+    """How many answered ``status`` (or, with ``seats``, the seats they take) for the event
+    of the row, by the (event_id, status) index."""
+    each = _rsvps.alias()
+    counted = func.coalesce(func.sum(_ONE + each.c.guests), _ZERO) if seats else func.count()
+    return (
+        select(counted)
+        .select_from(each)
+        .where(each.c.event_id == _events.id, _is(each.c.status, status))
+        .scalar_subquery()
+    )
+
+
+_event_channels = cast(Table, EventChannelRow.__table__).c
+
+# Scheduled events linked to a channel that have not ended, soonest first, with organizer,
+# counts, and how many there are in all (before the limit).
+_UPCOMING: Select[Any] = (
+    select(
+        *_EVENT_AND_ORGANIZER,
+        _number_for_each_event(RsvpStatus.GOING).label("going"),
+        _number_for_each_event(RsvpStatus.GOING, seats=True).label("seats"),
+        _number_for_each_event(RsvpStatus.WAITLISTED).label("waitlisted"),
+        _number_for_each_event(RsvpStatus.MAYBE).label("maybe"),
+        _number_for_each_event(RsvpStatus.NOT_GOING).label("not_going"),
+        func.count().over().label("total"),
+    )
+    .select_from(
+        _events_table.join(
+            _event_channels.event_id.table,
+            and_(
+                _event_channels.event_id == _events.id,
+                _event_channels.channel_id == bindparam("channel_id"),
+            ),
+        ).join(_organizer_table, _organizer.id == _events.organizer_id)
+    )
+    .where(
+        _is(_events.status, EventStatus.SCHEDULED),
+        or_(
+            and_(_events.ends_at.is_not(None), _events.ends_at > bindparam("now")),
+            and_(_events.ends_at.is_(None), _events.starts_at > bindparam("now")),
+        ),
+    )
+    .order_by(_events.starts_at, _events.id)
+    .limit(bindparam("limit"))
+)
+
+_ATTENDEES = (
+    select(
+        _r.status,
+        _r.guests,
+        _r.note,
+        _people.c.platform,
+        _people.c.network,
+        _people.c.external_id,
+        _people.c.display_name,
+        _people.c.verified,
+    )
+    .select_from(_rsvps.join(_people, _people.c.id == _r.person_id))
+    .where(_r.event_id == bindparam("event_id"))
+    .order_by(
+        case(
+            (_is(_r.status, RsvpStatus.GOING), _ZERO),
+            (_is(_r.status, RsvpStatus.WAITLISTED), _ONE),
+            (_is(_r.status, RsvpStatus.MAYBE), literal_column("2")),
+            else_=literal_column("3"),
+        ),
+        _r.waitlist_seq,
+        _r.created_at,
+        _r.id,
+    )
 )
 
 _PROMOTE = (
@@ -409,6 +489,11 @@ class ChannelRepository:
             )
         )
 
+    @staticmethod
+    def up_to_date(row: ChannelRow | None, ref: ChannelRef) -> bool:
+        """Whether ``upsert(ref)`` would leave ``row`` as it is."""
+        return row is not None and (not ref.title or row.title == ref.title)
+
     async def upsert(self, ref: ChannelRef, now: datetime) -> ChannelRow:
         row = await _find_or_insert(
             self._session,
@@ -472,31 +557,17 @@ class EventRepository:
         )
         return found is not None
 
-    async def upcoming_in_channel(
+    async def upcoming(
         self, channel_id: int, now: datetime, limit: int
-    ) -> tuple[list[EventRow], int]:
-        """Scheduled events linked to the channel that have not ended, soonest first, and how
-        many there are in all."""
-        not_over = or_(
-            and_(EventRow.ends_at.is_not(None), EventRow.ends_at > now),
-            and_(EventRow.ends_at.is_(None), EventRow.starts_at > now),
-        )
-        where = (
-            EventChannelRow.channel_id == channel_id,
-            EventRow.status == EventStatus.SCHEDULED,
-            not_over,
-        )
-        base = select(EventRow).join(EventChannelRow, EventChannelRow.event_id == EventRow.id)
-        total = await self._session.scalar(
-            select(func.count()).select_from(base.where(*where).subquery())
-        )
-        rows = await self._session.scalars(
-            base.where(*where)
-            .options(selectinload(EventRow.organizer))
-            .order_by(EventRow.starts_at, EventRow.id)
-            .limit(limit)
-        )
-        return list(rows), total or 0
+    ) -> tuple[list[EventView], int]:
+        """Scheduled events linked to the channel that have not ended, soonest first, with
+        their counts, and how many there are in all; in one query."""
+        rows = (
+            await self._session.execute(
+                _UPCOMING, {"channel_id": channel_id, "now": now, "limit": limit}
+            )
+        ).all()
+        return [_view_of(row) for row in rows], rows[0].total if rows else 0
 
     async def counts(self, event_ids: Sequence[int]) -> dict[int, Counts]:
         if not event_ids:
@@ -655,19 +726,8 @@ class RsvpRepository:
 
     async def attendees(self, event_id: int) -> list[Attendee]:
         """Everyone who answered, going first (in RSVP order), then the waitlist in order,
-        then maybe, then not going."""
-        rank = case(
-            (RsvpRow.status == RsvpStatus.GOING, 0),
-            (RsvpRow.status == RsvpStatus.WAITLISTED, 1),
-            (RsvpRow.status == RsvpStatus.MAYBE, 2),
-            else_=3,
-        )
-        rows = await self._session.scalars(
-            select(RsvpRow)
-            .where(RsvpRow.event_id == event_id)
-            .options(selectinload(RsvpRow.person))
-            .order_by(rank, RsvpRow.waitlist_seq, RsvpRow.created_at, RsvpRow.id)
-        )
+        then maybe, then not going; in one query."""
+        rows = await self._session.execute(_ATTENDEES, {"event_id": event_id})
         attendees: list[Attendee] = []
         position = 0
         for row in rows:
@@ -675,7 +735,9 @@ class RsvpRepository:
                 position += 1
             attendees.append(
                 Attendee(
-                    person=person_ref(row.person),
+                    person=UserRef(
+                        row.platform, row.network, row.external_id, row.display_name, row.verified
+                    ),
                     status=row.status,
                     guests=row.guests,
                     note=row.note,

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from adapters.console.render import render_plain
+from bot.domain import ChannelKind, ChannelRef, IncomingMessage
 from storage import Database
 from tests.harness import Chat
 
@@ -28,3 +30,17 @@ async def test_a_read_only_unit_of_work_cannot_commit(database: Database) -> Non
         await uow.events.get(1)
         with pytest.raises(RuntimeError, match="read-only"):
             await uow.commit()
+
+
+async def test_events_remembers_a_new_channel_and_a_new_title(database: Database) -> None:
+    chat = Chat(database)
+    first = ChannelRef("test", "net", "#fresh", ChannelKind.GROUP, "Fresh")
+    renamed = ChannelRef("test", "net", "#fresh", ChannelKind.GROUP, "Fresh and new")
+    for channel in (first, first, renamed):
+        message = IncomingMessage(chat.user("bob"), channel, "!events", chat.clock.now)
+        [answer] = await chat.core.handle(message)
+        assert render_plain(answer).startswith("No upcoming events here.")
+        async with database.unit_of_work(read_only=True) as uow:
+            row = await uow.channels.find(channel)
+            assert row is not None
+            assert row.title == channel.title
