@@ -15,10 +15,10 @@ given), and the other connection's task gets on with its work meanwhile. Only st
 are safe to repeat are retried: the one that begins a transaction (the transaction is rolled
 back first), one outside any transaction, and `COMMIT`.
 
-What may still block the loop is SQLite's file I/O: reads from the OS cache (microseconds),
+What may still block the loop is SQLite's file I/O: reads from the OS cache (microseconds) and
 the WAL write at each commit (synced to the disk only at checkpoints: `synchronous=NORMAL`,
-see storage/database.py), and an automatic WAL checkpoint about every 1000 written pages (a
-few milliseconds).
+see storage/database.py). WAL checkpoints, which copy pages and sync the disk, run in
+aiosqlite's thread (see CHECKPOINT_AFTER_CHANGES).
 
 `BEGIN` rides along with the first statement of a transaction (so the lock is taken right
 before it, as before), and a rollback with no transaction open, such as the pool's reset after
@@ -30,15 +30,24 @@ SQLAlchemy's aiosqlite dialect uses the connection as it is, through the public
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Generator, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterable, Sequence
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 
 import aiosqlite
 
 Description = tuple[tuple[str, None, None, None, None, None, None], ...] | None
 Outcome = tuple[Description, list[Any], int, int | None]
+
+log = logging.getLogger(__name__)
+
+# Rows a connection changes between two WAL checkpoints, which it runs itself in aiosqlite's
+# thread after a commit. SQLite's automatic checkpoint is off (wal_autocheckpoint=0): it would
+# run inside a COMMIT, in the loop's thread, copying about 1000 pages and syncing the disk
+# (3-12 ms on the benchmark's VM, every few hundred RSVPs).
+CHECKPOINT_AFTER_CHANGES = 500
 
 # SQLITE_BUSY and SQLITE_BUSY_RECOVERY: another connection holds a lock; waiting helps. Not
 # SQLITE_BUSY_SNAPSHOT: a read snapshot that went stale does not get fresh by waiting.
@@ -145,6 +154,7 @@ class InlineConnection(aiosqlite.Connection):
     _busy_seconds = 5.0  # how long to wait for another connection's lock
     _in_transaction = True  # not known yet: assume a rollback may be needed
     _begin: str | None = None  # see begin_with_next_statement
+    _checkpointed_at = 0  # the connection's total_changes at its last checkpoint
 
     def cursor(self) -> InlineCursor:  # type: ignore[override]
         return InlineCursor(self)
@@ -212,6 +222,24 @@ class InlineConnection(aiosqlite.Connection):
                 waits = waits or _Waits(self._busy_seconds)
                 await waits.pause(exc)
         self._in_transaction = False
+        changes = self._conn.total_changes
+        if changes - self._checkpointed_at >= CHECKPOINT_AFTER_CHANGES:
+            self._checkpointed_at = changes
+            await self._checkpoint()
+
+    async def _checkpoint(self) -> None:
+        """Copy the WAL into the database file, in aiosqlite's thread (the connection is not
+        handed back meanwhile, so nothing else uses it). PASSIVE: it waits for nobody and
+        copies what readers no longer need."""
+
+        def checkpoint() -> None:
+            self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+        on_thread = cast(Callable[..., Awaitable[None]], aiosqlite.Connection._execute)
+        try:
+            await on_thread(self, checkpoint)
+        except sqlite3.Error as exc:  # committed all the same; the next one tries again
+            log.warning("SQLite WAL checkpoint failed: %s", exc)
 
     async def rollback(self) -> None:
         self._begin = None
@@ -229,6 +257,7 @@ def connect(database: str, *, timeout: float = 5.0, **kwargs: Any) -> InlineConn
         opened: sqlite3.Connection = sqlite3.connect(
             database, **{**kwargs, "timeout": 0, "check_same_thread": False}
         )
+        opened.execute("PRAGMA wal_autocheckpoint=0")  # see CHECKPOINT_AFTER_CHANGES
         return opened
 
     connection = InlineConnection(connector, iter_chunk_size=64)

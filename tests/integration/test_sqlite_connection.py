@@ -150,3 +150,18 @@ async def test_connections_use_wal_with_normal_sync_and_foreign_keys(sqlite: Dat
         ]
     # synchronous 1 is NORMAL; no busy timeout: the connection waits between tries itself.
     assert settings == ["wal", 1, 1, 0]
+
+
+async def test_the_wal_is_copied_into_the_database_file_after_enough_changes(
+    sqlite: Database, tmp_path: Path
+) -> None:
+    db_file = tmp_path / "one-trip.db"
+    async with sqlite.engine.begin() as connection:
+        await connection.execute(insert(PersonRow), [person(n) for n in range(10)])
+    size = db_file.stat().st_size
+    async with sqlite.engine.begin() as connection:
+        assert await connection.scalar(text("PRAGMA wal_autocheckpoint")) == 0
+        many = [person(n) for n in range(10, 10 + sqlite_connection.CHECKPOINT_AFTER_CHANGES)]
+        await connection.execute(insert(PersonRow), many)
+    # Checkpointed by the committing connection, not left to SQLite inside the COMMIT.
+    assert db_file.stat().st_size > size
