@@ -152,7 +152,6 @@ class InlineConnection(aiosqlite.Connection):
     """``aiosqlite.Connection`` that runs statements in the caller's thread (see above)."""
 
     _busy_seconds = 5.0  # how long to wait for another connection's lock
-    _in_transaction = True  # not known yet: assume a rollback may be needed
     _begin: str | None = None  # see begin_with_next_statement
     _checkpointed_at = 0  # the connection's total_changes at its last checkpoint
 
@@ -176,7 +175,7 @@ class InlineConnection(aiosqlite.Connection):
         begin, self._begin = self._begin, None
         # Safe to repeat when busy: nothing has happened yet in this transaction (the BEGIN is
         # undone first), or there is no transaction.
-        repeatable = begin is not None or not self._in_transaction
+        repeatable = begin is not None or not self._conn.in_transaction
         waits = None
         while True:
             try:
@@ -207,7 +206,6 @@ class InlineConnection(aiosqlite.Connection):
             return description, rows, cursor.rowcount, cursor.lastrowid
         finally:
             cursor.close()
-            self._in_transaction = sqlite.in_transaction
 
     async def commit(self) -> None:
         self._begin = None  # a transaction that never ran a statement never began
@@ -221,7 +219,6 @@ class InlineConnection(aiosqlite.Connection):
                     raise
                 waits = waits or _Waits(self._busy_seconds)
                 await waits.pause(exc)
-        self._in_transaction = False
         changes = self._conn.total_changes
         if changes - self._checkpointed_at >= CHECKPOINT_AFTER_CHANGES:
             self._checkpointed_at = changes
@@ -243,9 +240,9 @@ class InlineConnection(aiosqlite.Connection):
 
     async def rollback(self) -> None:
         self._begin = None
-        if self._in_transaction:
-            self._conn.rollback()
-            self._in_transaction = False
+        sqlite = self._connection
+        if sqlite is not None and sqlite.in_transaction:  # not after a commit: nothing to undo
+            sqlite.rollback()
 
 
 def connect(database: str, *, timeout: float = 5.0, **kwargs: Any) -> InlineConnection:

@@ -165,3 +165,24 @@ async def test_the_wal_is_copied_into_the_database_file_after_enough_changes(
         await connection.execute(insert(PersonRow), many)
     # Checkpointed by the committing connection, not left to SQLite inside the COMMIT.
     assert db_file.stat().st_size > size
+
+
+async def test_a_new_connection_waits_for_a_lock_held_elsewhere(tmp_path: Path) -> None:
+    path = tmp_path / "busy.db"
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("CREATE TABLE t (x)")  # not in WAL mode yet: switching needs the lock
+    other.execute("BEGIN EXCLUSIVE")
+    database = Database(f"sqlite+aiosqlite:///{path}")
+
+    async def count() -> int | None:
+        async with database.engine.connect() as connection:
+            return await connection.scalar(text("SELECT count(*) FROM t"))
+
+    counting = asyncio.create_task(count())
+    for _ in range(20):
+        await asyncio.sleep(0.001)
+    assert not counting.done()
+    other.execute("COMMIT")
+    assert await counting == 0
+    await database.dispose()
+    other.close()
