@@ -36,7 +36,6 @@ rows; here a line costs a user a prefix comparison. They acknowledge what they r
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import platform
@@ -60,6 +59,7 @@ from irc.client_aio import AioReactor
 
 from adapters.irc import IrcAdapter
 from adapters.irc.people import fold
+from bench.common import chunks, cpu_model, parse_args, print_table
 from bot.app import running_bot
 from bot.config import BotSection, IrcSection
 from bot.core import Core
@@ -85,7 +85,6 @@ BURSTS = 3
 WAIT_SECONDS = 60.0
 # How long a warm-up command waits for stray extra reply lines while counting its reply.
 SETTLE_SECONDS = 0.3
-GOAL_RATIO = 1.5
 # The adapter's bucket: more lines than any run sends, so the queue never waits for a token.
 WIDE_OPEN = 1_000_000
 # ngIRCd does not set TCP_NODELAY, so the kernel holds a small line to a user back (Nagle)
@@ -442,23 +441,7 @@ async def run(server: Ngircd, count: int, rounds: int) -> tuple[Subject, Subject
     return floor, bot, bot.expected_lines
 
 
-def chunks(total: int, parts: int) -> list[int]:
-    """``total`` split into ``parts`` sizes that differ by at most one."""
-    return [total // parts + (1 if i < total % parts else 0) for i in range(parts)]
-
-
 # ------------------------------------------------------------------------------ report
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
-            for row in cpuinfo:
-                if row.startswith("model name"):
-                    return row.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def ngircd_version() -> str:
@@ -495,53 +478,15 @@ def report(floor: Subject, bot: Subject, count: int, rounds: int, bot_lines: int
         f"replies:  {bot.repeat_reply_lines} lines from gatherbot, "
         f"{floor.repeat_reply_lines} from the floor (timed to the first)"
     )
-    print()
-    header = (
-        f"{'':<10}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}{'cmd/s':>9}"
-        f"{'p50 vs floor':>14}"
-    )
-    print(header)
-    print("-" * len(header))
-    ratio = bot.quantile(50) / floor.quantile(50)
-    for row, shown in ((floor, "1.00x"), (bot, f"{ratio:.2f}x")):
-        print(
-            f"{row.name:<10}{row.quantile(50):>9.2f}{row.quantile(95):>9.2f}"
-            f"{row.quantile(99):>9.2f}{max(row.latencies_ms):>9.2f}{row.throughput:>9.1f}"
-            f"{shown:>14}"
-        )
-    met = ratio <= GOAL_RATIO
-    print()
-    print(
-        f"Goal: p50 within {GOAL_RATIO}x of the echo floor: "
-        f"{'MET' if met else 'NOT MET'} ({ratio:.2f}x)"
-    )
-    return met
-
-
-def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.irc_latency",
-        description="IRC latency and throughput of gatherbot against a bare irc echo bot.",
-    )
-    parser.add_argument(
-        "--count", type=int, default=200, help="commands per phase and bot (default 200)"
-    )
-    parser.add_argument(
-        "--rounds",
-        type=int,
-        default=8,
-        help="latency chunks per bot, alternating between the bots (default 8)",
-    )
-    args = parser.parse_args(argv)
-    if args.count < 2:
-        parser.error("--count must be at least 2")
-    if not 1 <= args.rounds <= args.count:
-        parser.error("--rounds must be between 1 and --count")
-    return args
+    return print_table(floor, bot, "goal (issue 4): gatherbot")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
+    args = parse_args(
+        "python -m bench.irc_latency",
+        "IRC latency and throughput of gatherbot against a bare irc echo bot.",
+        argv,
+    )
     with Ngircd(penalties=False) as server:
         floor, bot, bot_lines = asyncio.run(run(server, args.count, args.rounds))
     report(floor, bot, args.count, args.rounds, bot_lines)

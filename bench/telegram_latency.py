@@ -42,7 +42,6 @@ alike, as a real network round trip would be.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import html
 import inspect
@@ -66,6 +65,7 @@ from telegram.constants import ParseMode
 from telegram.ext import ApplicationBuilder, CommandHandler
 
 from adapters.telegram import TelegramAdapter
+from bench.common import chunks, cpu_model, parse_args, print_table
 from bot.app import running_bot
 from bot.config import BotSection, TelegramSection
 from tests.telegram.fake_api import Call, FakeBotApi, JsonDict
@@ -93,7 +93,6 @@ WARMUP_SCRIPT = ("/rsvp 1", "/rsvp 1", "/who 1", "/events")
 REWARM = 3
 BURSTS = 3
 WAIT_SECONDS = 60.0
-GOAL_RATIO = 1.5
 
 
 class StampedCalls(list[Call]):
@@ -315,23 +314,7 @@ async def run(count: int, rounds: int) -> tuple[Subject, Subject]:
     return floor, bot
 
 
-def chunks(total: int, parts: int) -> list[int]:
-    """``total`` split into ``parts`` sizes that differ by at most one."""
-    return [total // parts + (1 if i < total % parts else 0) for i in range(parts)]
-
-
 # ------------------------------------------------------------------------------ report
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
-            for row in cpuinfo:
-                if row.startswith("model name"):
-                    return row.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def report(floor: Subject, bot: Subject, count: int, rounds: int) -> bool:
@@ -354,53 +337,15 @@ def report(floor: Subject, bot: Subject, count: int, rounds: int) -> bool:
         f"both:     long polling (timeout {POLL_TIMEOUT} s), concurrent updates, "
         "no rate limiter, fake Bot API on 127.0.0.1"
     )
-    print()
-    header = (
-        f"{'':<10}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}{'cmd/s':>9}"
-        f"{'p50 vs floor':>14}"
-    )
-    print(header)
-    print("-" * len(header))
-    ratio = bot.quantile(50) / floor.quantile(50)
-    for row, shown in ((floor, "1.00x"), (bot, f"{ratio:.2f}x")):
-        print(
-            f"{row.name:<10}{row.quantile(50):>9.2f}{row.quantile(95):>9.2f}"
-            f"{row.quantile(99):>9.2f}{max(row.latencies_ms):>9.2f}{row.throughput:>9.1f}"
-            f"{shown:>14}"
-        )
-    met = ratio <= GOAL_RATIO
-    print()
-    print(
-        f"goal (issue 3): gatherbot p50 within {GOAL_RATIO}x of the floor: "
-        f"{'met' if met else 'NOT met'} ({ratio:.2f}x)"
-    )
-    return met
-
-
-def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.telegram_latency",
-        description="Telegram latency and throughput of gatherbot against a bare PTB echo bot.",
-    )
-    parser.add_argument(
-        "--count", type=int, default=200, help="commands per phase and bot (default 200)"
-    )
-    parser.add_argument(
-        "--rounds",
-        type=int,
-        default=8,
-        help="latency chunks per bot, alternating between the bots (default 8)",
-    )
-    args = parser.parse_args(argv)
-    if args.count < 2:
-        parser.error("--count must be at least 2")
-    if not 1 <= args.rounds <= args.count:
-        parser.error("--rounds must be between 1 and --count")
-    return args
+    return print_table(floor, bot, "goal (issue 3): gatherbot")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
+    args = parse_args(
+        "python -m bench.telegram_latency",
+        "Telegram latency and throughput of gatherbot against a bare PTB echo bot.",
+        argv,
+    )
     floor, bot = asyncio.run(run(args.count, args.rounds))
     report(floor, bot, args.count, args.rounds)
     return 0  # a missed goal is a result to read, not a failure of the benchmark
