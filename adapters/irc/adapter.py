@@ -472,7 +472,7 @@ class IrcAdapter:
             return
         text = str(event.arguments[0])
         self._account_from_tags(source.nick, event.tags)
-        sender = self._person(source.nick, f"{source.user}@{source.host}")
+        sender = self._person(source.nick, f"{source.user}@{source.host}", event.tags)
         if direct:
             channel = ChannelRef(PLATFORM, self.network, sender.id, ChannelKind.DIRECT, source.nick)
             reply_to = source.nick
@@ -498,8 +498,12 @@ class IrcAdapter:
             # With account-tag a message without the tag comes from someone not logged in.
             self._people.saw_account(nick, _tags(tags).get("account") or None)
 
-    def _person(self, nick: str, userhost: str) -> UserRef:
-        account = self._people.account(nick)
+    def _person(self, nick: str, userhost: str, tags: list[dict[str, Any]] | None) -> UserRef:
+        if "account-tag" in self._negotiation.enabled:
+            # The message says itself, even from someone who shares no channel with us.
+            account = _tags(tags).get("account")
+        else:
+            account = self._people.account(nick)
         if account:
             return UserRef(PLATFORM, self.network, fold(account), nick)
         # Anyone can use a nick: without an account the full mask is the identity, marked

@@ -213,3 +213,20 @@ async def test_one_process_serves_several_networks(
         await omar.privmsg(second, "!events")
         await nina.wait_for(said(nick, "No upcoming events here."))
         await omar.wait_for(said(nick, "No upcoming events here."))
+
+
+async def test_a_private_message_carries_its_own_account_outside_any_shared_channel(
+    services_net: ServicesNet, irc_users: IrcUsers, tmp_path: Path
+) -> None:
+    bot_nick, uma_account = await registered(services_net, "gbot", "uma")
+    async with irc_bot(services_net, tmp_path, nick=bot_nick):
+        uma, victor = await asyncio.gather(
+            irc_users.connect(services_net, unique_name("uma"), sasl=(uma_account, PASSWORD)),
+            irc_users.connect(services_net, unique_name("victor")),
+        )
+        # Setting the zone of one's own private chat needs a verified identity.
+        await uma.privmsg(bot_nick, "!tz Europe/Warsaw")
+        await uma.wait_for(said(bot_nick, "Time zone for this chat is now Europe/Warsaw"))
+        await victor.privmsg(bot_nick, "!tz Europe/Warsaw")
+        refused = await victor.wait_for(from_bot(bot_nick))
+        assert "Time zone for this chat is now" not in refused.text
