@@ -470,7 +470,9 @@ class IrcAdapter:
             or _same(source.nick, connection.real_nickname)
         ):
             return
-        text = str(event.arguments[0])
+        # Colours and bold in what people type are not part of the command: `\x0304!rsvp 2`
+        # is `!rsvp 2`, not `04!rsvp 2`.
+        text = clean(str(event.arguments[0])).strip()
         self._account_from_tags(source.nick, event.tags)
         sender = self._person(source.nick, f"{source.user}@{source.host}", event.tags)
         if direct:
@@ -522,7 +524,9 @@ class IrcAdapter:
             if direct:
                 self._enqueue(reply_to, reply, bulk=False)
             else:
-                self._enqueue(reply_to, reply, bulk=False, asker=asker, command=incoming.text)
+                self._enqueue(
+                    reply_to, reply, bulk=False, asker=asker, command=_as_typed_in_private(incoming)
+                )
 
     # --- outgoing ---------------------------------------------------------------------------
 
@@ -642,6 +646,14 @@ def _tags(tags: list[dict[str, Any]] | None) -> dict[str, str]:
 def _addresses(text: str, nick: str) -> bool:
     head = text[: len(nick) + 1]
     return len(text) > len(nick) and _same(head[:-1], nick) and head[-1] in ":,"
+
+
+def _as_typed_in_private(message: IncomingMessage) -> str:
+    """`gatherbot: who 3` in a channel is `!who 3` in a private message."""
+    text = message.text.strip()
+    if _addresses(text, message.bot_name):
+        return f"!{text[len(message.bot_name) + 1 :].strip()}"
+    return text
 
 
 def _server_time(value: str | None) -> datetime:

@@ -59,7 +59,8 @@ async def test_commands_in_every_form_are_answered_where_they_were_asked(
         await create_event(bot.core, channel, "!newevent Coffee | tomorrow 18:00 | Café Nero")
         alice = await irc_users.connect(ngircd, unique_name("alice"))
         await alice.join(channel)
-        for text in ("!events", "gatherbot: events", "GatherBot, events"):
+        # A colour-coded command is the command (a client that colours everything).
+        for text in ("!events", "gatherbot: events", "GatherBot, events", "\x0304!events\x03"):
             await alice.privmsg(channel, text)
             answer = await alice.wait_for(said("Coffee"))
             assert answer.target == channel
@@ -88,7 +89,8 @@ async def test_someone_without_an_account_may_rsvp_but_not_organise(
         assert "NickServ IDENTIFY" in refused.text
 
         await create_event(bot.core, channel, "!newevent Coffee | tomorrow 18:00 | limit=1")
-        await bob.privmsg(channel, "!rsvp 1")
+        # A red "1": the colour's own digits are not part of the number.
+        await bob.privmsg(channel, "!rsvp \x03041\x03")
         await bob.wait_for(said(f"{bob.nick}: you're going"))
         await carol.privmsg(channel, "!rsvp 1")
         await carol.wait_for(said("you're on the waitlist at position 1"))
@@ -133,7 +135,7 @@ async def test_a_long_list_in_a_channel_is_cut_short_and_whole_in_private(
             )
         erin = await irc_users.connect(ngircd, unique_name("erin"))
         await erin.join(channel)
-        await erin.privmsg(channel, "!who 1")
+        await erin.privmsg(channel, "gatherbot: who 1")
         shown = [await erin.wait_for(from_bot()) for _ in range(4)]
         assert re.fullmatch(
             r"… and \d+ more lines: ask me in private \(/msg gatherbot !who 1\)", shown[-1].text
