@@ -31,8 +31,6 @@ _CRLF = 2
 # gets the end of a line cut off by the server for everyone else.
 WORST_USER_LEN = 11
 WORST_HOST_LEN = 64
-# Bytes of a source beyond the nick itself: "!" + user + "@" + host.
-UNKNOWN_HOST_SOURCE_LEN = 1 + WORST_USER_LEN + 1 + WORST_HOST_LEN
 
 # Below this a piece could not hold a 4-byte character plus a bold marker on each side with
 # room to spare, and no real target gets this close to 512 bytes anyway.
@@ -79,11 +77,6 @@ def payload_limit(source: str, command: str, target: str) -> int:
     be small or negative for absurd targets; :func:`split_text` refuses those."""
     head = f":{source} {command} {target} :"
     return MAX_LINE - _CRLF - len(head.encode("utf-8"))
-
-
-def unknown_source_length(nick: str) -> int:
-    """Bytes the server's prefix for ``nick`` may take at most while our host is unknown."""
-    return len(nick.encode("utf-8")) + UNKNOWN_HOST_SOURCE_LEN
 
 
 def worst_case_source(nick: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from adapters.irc.lines import bold, clean, split_text
+from adapters.irc.lines import bold, clean, page, split_text
 from bot.replies import Reply, Style
 
 
@@ -34,8 +34,9 @@ def fit(
     in a channel), a longer reply keeps its first lines and ends with ``more(hidden)``, a
     line saying how many lines were left out and where to see them."""
     pieces = [piece for text in texts for piece in split_text(text, limit)]
-    if max_lines is None or len(pieces) <= max_lines:
+    if max_lines is None:
         return pieces
-    shown = pieces[: max_lines - 1]
-    tail = split_text(clean(more(len(pieces) - len(shown))), limit)
-    return shown + tail[:1]
+    shown, hidden = page(pieces, max_lines)
+    if not hidden:
+        return shown
+    return shown + split_text(clean(more(hidden)), limit)[:1]
