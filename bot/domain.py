@@ -26,6 +26,16 @@ class RsvpStatus(enum.StrEnum):
     WAITLISTED = "waitlisted"
 
 
+class DeliveryState(enum.StrEnum):
+    """Where a message the bot sends on its own stands (see storage.models.DeliveryRow)."""
+
+    PENDING = "pending"
+    CLAIMED = "claimed"  # a sender is on it; taken again once its claim expires
+    SENT = "sent"
+    SKIPPED = "skipped"  # not sent on purpose: too late, superseded, event gone
+    FAILED = "failed"  # given up after retries
+
+
 class Choice(enum.StrEnum):
     """What a card's button says (Telegram's Going / Maybe / Can't / +1 guest / Remind me)."""
 

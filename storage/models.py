@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from bot.domain import ChannelKind, EventStatus, RsvpStatus
+from bot.domain import ChannelKind, DeliveryState, EventStatus, RsvpStatus
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -85,6 +85,11 @@ class ChannelRow(Base):
     title: Mapped[str] = mapped_column(String(255), default="")
     # None: the config's [bot] timezone applies.
     timezone: Mapped[str | None] = mapped_column(String(64))
+    # Reminder offsets as `1d,2h` for events announced here; None: the config's default.
+    reminders: Mapped[str | None] = mapped_column(String(64))
+    # When the weekly digest of upcoming events is posted here, as `mon 09:00` in the
+    # channel's zone; None: the config's [bot] digest (off unless set).
+    digest: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -130,12 +135,15 @@ class EventChannelRow(Base):
 class RsvpRow(Base):
     __tablename__ = "rsvps"
     __table_args__ = (
-        UniqueConstraint("event_id", "person_id"),
-        Index("ix_rsvps_event_status", "event_id", "status"),
+        UniqueConstraint("event_id", "occurrence", "person_id"),
+        Index("ix_rsvps_event_status", "event_id", "occurrence", "status"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    # Which date of a repeating event (`2026-12-12`, in the event's zone); "" for an event
+    # that happens once. A date, not an instant: moving a series to 19:00 keeps its answers.
+    occurrence: Mapped[str] = mapped_column(String(10), default="")
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     status: Mapped[RsvpStatus] = mapped_column(_enum(RsvpStatus))
     guests: Mapped[int] = mapped_column(Integer, default=0)
@@ -179,4 +187,53 @@ class ReminderOptInRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CancelledOccurrenceRow(Base):
+    """One date of a repeating event called off; the series goes on."""
+
+    __tablename__ = "cancelled_occurrences"
+
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
+    )
+    occurrence: Mapped[str] = mapped_column(String(10), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(512), default="")
+    cancelled_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DeliveryRow(Base):
+    """One message the bot sends on its own (a reminder, a "starting now" post, a notice to
+    a person, a digest), recorded before it is sent so it goes out exactly once.
+
+    ``key`` names what it is, (event, occurrence, kind, target): the same reminder planned
+    twice is one row. A sender claims rows (``claimed_until`` is its lease; an expired claim
+    means the sender died, and the row is taken again) and marks them sent afterwards.
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (Index("ix_deliveries_state_due", "state", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), index=True
+    )
+    # The occurrence's start (ISO, UTC) for event messages; "" for others.
+    occurrence: Mapped[str] = mapped_column(String(32), default="")
+    kind: Mapped[str] = mapped_column(String(32))
+    # Exactly one of the two: a channel post or a private message.
+    channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    state: Mapped[DeliveryState] = mapped_column(_enum(DeliveryState))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by: Mapped[str] = mapped_column(String(64), default="")
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A notice's text, written when it was decided (JSON of a Reply); "" for messages
+    # rendered when they are sent (reminders show the counts of that moment).
+    payload: Mapped[str] = mapped_column(Text, default="")
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str] = mapped_column(String(255), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

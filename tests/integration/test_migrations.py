@@ -26,6 +26,8 @@ TABLES = {
     "rsvps",
     "posted_cards",
     "reminder_optins",
+    "cancelled_occurrences",
+    "deliveries",
 }
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
 
