@@ -1,4 +1,4 @@
-"""Recurrence rules: stored now, expanded into occurrences by the scheduler."""
+"""Recurrence rules, normalised to what bot.when.recurrence expands."""
 
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ _EVERY = re.compile(r"every\s+(?:(\d{1,2})\s+)?(day|week|month|year)s?")
 _OFF = frozenset({"none", "off", "no", "never"})
 # A gathering repeats at most daily: an hourly or secondly rule would flood the scheduler.
 _TOO_OFTEN = re.compile(r"(?:^|[:;])FREQ=(HOURLY|MINUTELY|SECONDLY)(?:;|$)")
+_SEVERAL_A_DAY = re.compile(r"(?:^|[:;])((?:BYHOUR|BYMINUTE|BYSECOND)=[^;]*,[^;]*)")
+_UNTIL = re.compile(r"(?:^|[:;])UNTIL=([^;]*)")
 
 
 def parse_repeat(text: str, *, command: str = "newevent") -> str:
@@ -47,12 +49,19 @@ def parse_repeat(text: str, *, command: str = "newevent") -> str:
     if rule.startswith("FREQ="):
         rule = "RRULE:" + rule
     if rule.startswith("RRULE:"):
+        # UNTIL as a date (`UNTIL=20270301`: up to that day) or an instant in UTC (`...Z`).
+        until = _UNTIL.search(rule)
+        aware = until is None or until.group(1).endswith("Z")
         try:
-            rrulestr(rule, dtstart=datetime(2026, 1, 1, tzinfo=UTC))
+            rrulestr(rule, dtstart=datetime(2026, 1, 1, tzinfo=UTC if aware else None))
         except (ValueError, TypeError) as exc:
             raise _bad(text, f" ({exc})", command) from None
         if _TOO_OFTEN.search(rule):
             raise _bad(text, " (an event repeats at most daily)", command)
+        # Answers are kept per date: two occurrences a day would share them.
+        several = _SEVERAL_A_DAY.search(rule)
+        if several:
+            raise _bad(text, f" ({several.group(1)}: an event repeats at most once a day)", command)
         return rule
     raise _bad(text, "", command)
 
