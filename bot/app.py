@@ -9,6 +9,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from bot.config import BotSection
 from bot.core import Clock, Core, utc_now
 from bot.ports import Adapter, Outbox
+from bot.scheduler import Dispatcher
 from storage import Database, redact_url
 
 log = logging.getLogger(__name__)
@@ -22,8 +23,9 @@ async def running_bot(
     database_url: str | None = None,
     clock: Clock = utc_now,
 ) -> AsyncIterator[Core]:
-    """Open the database (migrating it), build the core, start every adapter; on exit stop
-    the adapters first and close the database last."""
+    """Open the database (migrating it), build the core, start every adapter, then the
+    scheduler (what came due while the bot was down goes out to connected networks); on exit
+    stop them in reverse and close the database last."""
     url = database_url or settings.database_url
     async with AsyncExitStack() as stack:
         database = Database(url)
@@ -37,4 +39,7 @@ async def running_bot(
             await adapter.start(core)
             stack.push_async_callback(adapter.stop)
             log.info("adapter started: %s:%s", adapter.platform, adapter.network)
+        dispatcher = Dispatcher(database, outbox, settings, clock)
+        await dispatcher.start()
+        stack.push_async_callback(dispatcher.stop)
         yield core

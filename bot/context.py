@@ -1,5 +1,5 @@
-"""What a command handler gets: the message, the clock reading, the database and a place to
-put notices for other people."""
+"""What a command handler gets: the message, the clock reading, the database, and a note of
+the events it changed. (Notices to other people are deliveries, written with the change.)"""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from bot.config import BotSection
 from bot.domain import EventView, IncomingMessage, Role
 from bot.guided import Drafts
 from bot.ports import Outbox
-from bot.replies import Notice
 from storage import Database
 
 
@@ -22,9 +21,6 @@ class Context:
     settings: BotSection
     outbox: Outbox
     drafts: Drafts
-    # Sent by the core once the handler has committed: nobody hears of a change that
-    # was rolled back.
-    notices: list[Notice] = field(default_factory=list)
     # Events whose counts or details changed: every network refreshes its cards of them.
     changed: dict[int, EventView] = field(default_factory=dict)
     _roles: frozenset[Role] | None = None

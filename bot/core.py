@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
 from datetime import UTC, datetime
 
 from bot import handlers
@@ -18,7 +17,7 @@ from bot.guided import DraftKey, Drafts, key_of
 from bot.language.invocation import preferred_prefix, split_invocation
 from bot.language.text import clean_input
 from bot.ports import Outbox
-from bot.replies import Notice, Reply, ReplyKind, Span, Style, cmd, line
+from bot.replies import Reply, ReplyKind, cmd, line, with_prefix
 from storage import Database
 
 log = logging.getLogger(__name__)
@@ -32,7 +31,8 @@ def utc_now() -> datetime:
 
 class Core:
     """Parses a message, runs its command in a unit of work, and returns neutral replies for
-    the adapter to send back; notices for other people go out through the outbox."""
+    the adapter to send back; what it tells other people is written down as deliveries, for
+    the scheduler to send."""
 
     def __init__(
         self, database: Database, settings: BotSection, outbox: Outbox, clock: Clock = utc_now
@@ -67,13 +67,13 @@ class Core:
             # looks like a typo of ours.
             if not answer and exc.suggestion is None:
                 return []
-            return [_finish(_error(exc), prefix)]
+            return [with_prefix(_error(exc), prefix)]
         except UserError as exc:
-            return [_finish(_error(exc), prefix)]
+            return [with_prefix(_error(exc), prefix)]
         if parsed is None:
             if message.addressed:
                 return [
-                    _finish(Reply((line("I answer commands: try ", cmd("help"), "."),)), prefix)
+                    with_prefix(Reply((line("I answer commands: try ", cmd("help"), "."),)), prefix)
                 ]
             return []
         spec, args = parsed.spec, parsed.args
@@ -92,7 +92,7 @@ class Core:
             )
         if invocation.name == "cancel" and not invocation.rest:
             self.drafts.drop(draft)
-            return [_finish(Reply((line("Okay, no new event."),)), prefix)]
+            return [with_prefix(Reply((line("Okay, no new event."),)), prefix)]
         return None
 
     async def _run(
@@ -127,7 +127,7 @@ class Core:
             outcome,
         )
         await self._deliver(context)
-        return [_finish(r, prefix) for r in replies]
+        return [with_prefix(r, prefix) for r in replies]
 
     def _context(self, message: IncomingMessage) -> Context:
         return Context(
@@ -182,16 +182,10 @@ class Core:
         return list(cached)
 
     def event_card(self, event: EventView, platform: str) -> Reply:
-        return _finish(event_card(event, self._clock()), preferred_prefix(platform))
+        return with_prefix(event_card(event, self._clock()), preferred_prefix(platform))
 
     async def _deliver(self, context: Context) -> None:
-        """After the handler committed: notices to people, fresh counts to every network."""
-        for notice in context.notices:
-            await self.outbox.send(
-                Notice(
-                    notice.target, _finish(notice.reply, preferred_prefix(notice.target.platform))
-                )
-            )
+        """After the handler committed: fresh counts to every network."""
         for event in context.changed.values():
             await self.outbox.event_changed(event)
 
@@ -214,15 +208,3 @@ def _failure() -> Reply:
         ),
         ReplyKind.ERROR,
     )
-
-
-def _finish(reply: Reply, prefix: str) -> Reply:
-    """Give COMMAND spans the network's prefix: adapters only ever see plain CODE."""
-    lines = tuple(
-        tuple(
-            Span(prefix + span.text, Style.CODE) if span.style is Style.COMMAND else span
-            for span in spans
-        )
-        for spans in reply.lines
-    )
-    return replace(reply, lines=lines)

@@ -21,7 +21,7 @@ from bot.language.arguments import (
 )
 from bot.language.durations import format_offsets
 from bot.permissions import can_configure_channel, can_create_event, can_manage_event
-from bot.replies import Line, Notice, Reply, ReplyKind, bold, cmd, line, reply
+from bot.replies import Line, Reply, ReplyKind, bold, cmd, line, reply
 from bot.services.events import cancel_event, channel_zone, create_event, edit_event
 from bot.services.rsvp import RsvpOutcome, missing_event, open_event, set_rsvp
 from bot.when import format_instant, zone_label
@@ -163,7 +163,6 @@ async def _answer(
             command=command,
             more_guests=more_guests,
         )
-    _tell_promoted(ctx, outcome.promoted, outcome.event)
     ctx.touched(outcome.event)
     return outcome
 
@@ -213,42 +212,13 @@ def _promoted_line(promoted: list[UserRef]) -> Line:
     return line(f"Off the waitlist and now going: {', '.join(p.display for p in promoted)}.")
 
 
-def _tell_promoted(ctx: Context, promoted: list[UserRef], event: EventView) -> None:
-    for person in promoted:
-        ctx.notices.append(
-            Notice(
-                person,
-                reply(
-                    line(
-                        f"Good news, {person.display}: a seat opened up and you're now going to "
-                        f"#{event.id} {event.title}."
-                    ),
-                    summary_line(event, ctx.now),
-                    kind=ReplyKind.NOTICE,
-                ),
-            )
-        )
-
-
 async def edit(ctx: Context, args: EditArgs) -> list[Reply]:
     async with ctx.database.unit_of_work() as uow:
         row = await open_event(uow, args.event_id, ctx.now, "edit")
         await _require_manager(ctx, uow, row, "edit")
         outcome = await edit_event(uow, row, args.fields, ctx.now, ctx.message.sender)
     name = f"#{outcome.event.id} {outcome.event.title}"
-    _tell_promoted(ctx, outcome.promoted, outcome.event)
     ctx.touched(outcome.event)
-    for person in outcome.attendees_to_tell:
-        ctx.notices.append(
-            Notice(
-                person,
-                reply(
-                    line(f"{name} has changed: ", "; ".join(outcome.changes)),
-                    summary_line(outcome.event, ctx.now),
-                    kind=ReplyKind.NOTICE,
-                ),
-            )
-        )
     lines = [line(f"Updated {name}: ", "; ".join(outcome.changes), ".")]
     if outcome.promoted:
         lines.append(_promoted_line(outcome.promoted))
@@ -274,16 +244,6 @@ async def cancel(ctx: Context, args: CancelArgs) -> list[Reply]:
     ctx.touched(view)
     when = format_instant(view.starts_at, view.zone)
     because = f" Reason: {args.reason}" if args.reason else ""
-    for person in outcome.attendees_to_tell:
-        ctx.notices.append(
-            Notice(
-                person,
-                reply(
-                    line(bold(f"#{view.id} {view.title}"), f" ({when}) is cancelled.{because}"),
-                    kind=ReplyKind.NOTICE,
-                ),
-            )
-        )
     told = len(outcome.attendees_to_tell)
     return [
         reply(
@@ -370,6 +330,7 @@ async def _set_reminder(ctx: Context, event_id: int, *, wanted: bool) -> EventVi
         row = await open_event(uow, event_id, ctx.now, "remindme")
         person = await uow.people.upsert(ctx.message.sender, ctx.now)
         await uow.reminders.set(row.id, person.id, wanted, ctx.now)
+        await uow.deliveries.request_plan(row.id, ctx.now)
         view = await uow.events.view(row)
         await uow.commit()
     return view

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.domain import ChannelRef, EventView, UserRef
 
@@ -101,3 +101,15 @@ def reply_lines(lines: Iterable[Line], kind: ReplyKind = ReplyKind.TEXT) -> Repl
 
 def _as_line(value: Line | str) -> Line:
     return line(value) if isinstance(value, str) else value
+
+
+def with_prefix(reply: Reply, prefix: str) -> Reply:
+    """Give COMMAND spans the network's prefix (`/` or `!`): adapters only ever see CODE."""
+    lines = tuple(
+        tuple(
+            Span(prefix + span.text, Style.CODE) if span.style is Style.COMMAND else span
+            for span in spans
+        )
+        for spans in reply.lines
+    )
+    return replace(reply, lines=lines)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,9 @@ class Database:
         if self.is_sqlite:
             _configure_sqlite(self.engine)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # Called with the due time of deliveries a unit of work committed (the scheduler
+        # sets it to wake up for them).
+        self.on_planned: Callable[[datetime], None] | None = None
         # Same pool; the option tells SQLite's `begin` listener not to take the write lock.
         self._read_sessions = async_sessionmaker(
             self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
@@ -72,7 +76,7 @@ class Database:
         waits for nor holds the write lock (WAL readers see the last commit)."""
         if read_only:
             return UnitOfWork(self._read_sessions, lock_rows=False, read_only=True)
-        return UnitOfWork(self._sessions, lock_rows=not self.is_sqlite)
+        return UnitOfWork(self._sessions, lock_rows=not self.is_sqlite, on_planned=self.on_planned)
 
     async def upgrade(self) -> None:
         """Bring the schema to the newest migration (idempotent)."""

@@ -220,7 +220,7 @@ class DeliveryRow(Base):
     event_id: Mapped[int | None] = mapped_column(
         ForeignKey("events.id", ondelete="CASCADE"), index=True
     )
-    # The occurrence's start (ISO, UTC) for event messages; "" for others.
+    # Which occurrence of the event the message is about, as in RsvpRow.occurrence.
     occurrence: Mapped[str] = mapped_column(String(32), default="")
     kind: Mapped[str] = mapped_column(String(32))
     # Exactly one of the two: a channel post or a private message.
@@ -231,8 +231,9 @@ class DeliveryRow(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     claimed_by: Mapped[str] = mapped_column(String(64), default="")
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # A notice's text, written when it was decided (JSON of a Reply); "" for messages
-    # rendered when they are sent (reminders show the counts of that moment).
+    # What the message needs beyond the event as it is when sent (which shows the counts of
+    # that moment): the occurrence's start for a reminder, the changes for a "changed"
+    # notice, the reason for a cancellation.
     payload: Mapped[str] = mapped_column(Text, default="")
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str] = mapped_column(String(255), default="")

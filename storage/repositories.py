@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
@@ -22,6 +22,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    tuple_,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -39,8 +40,18 @@ from bot.domain import (
     UserRef,
 )
 from bot.language.durations import parse_offsets
+from bot.when.recurrence import (
+    last_start,
+    next_starts,
+    occurrence_key,
+    occurrence_on,
+    occurrence_starts,
+    parse_occurrence_key,
+    wall_to_utc,
+)
 from storage.models import (
     Base,
+    CancelledOccurrenceRow,
     ChannelRow,
     EventChannelRow,
     EventRow,
@@ -78,6 +89,7 @@ def event_view(row: EventRow, counts: Counts) -> EventView:
         reminders=None if row.reminders is None else parse_offsets(row.reminders),
         repeat=row.repeat,
         cancel_reason=row.cancel_reason,
+        first_starts_at=row.starts_at if row.repeat else None,
     )
 
 
@@ -128,7 +140,7 @@ _tally = (
         _number_of(RsvpStatus.NOT_GOING).label("not_going"),
         func.coalesce(func.max(_r.waitlist_seq), _ZERO).label("last_seq"),
     )
-    .where(_r.event_id == bindparam("event_id"))
+    .where(_r.event_id == bindparam("event_id"), _r.occurrence == bindparam("occurrence"))
     .subquery("tally")
 )
 
@@ -190,7 +202,14 @@ _SEATING = _event_with_counts(
             _me.network == bindparam("network"),
             _me.external_id == bindparam("external_id"),
         ),
-    ).outerjoin(_mine_table, and_(_mine.event_id == _events.id, _mine.person_id == _me.id)),
+    ).outerjoin(
+        _mine_table,
+        and_(
+            _mine.event_id == _events.id,
+            _mine.occurrence == bindparam("occurrence"),
+            _mine.person_id == _me.id,
+        ),
+    ),
     _me.id.label("person_id"),
     _me.display_name.label("person_display"),
     _me.verified.label("person_verified"),
@@ -206,6 +225,7 @@ _SEATING = _event_with_counts(
             .select_from(_ahead_table)
             .where(
                 _ahead.event_id == _events.id,
+                _ahead.occurrence == _mine.occurrence,
                 _is(_ahead.status, RsvpStatus.WAITLISTED),
                 or_(
                     _ahead.waitlist_seq < _mine.waitlist_seq,
@@ -232,13 +252,18 @@ _ANSWER_VALUES = {
 }
 _INSERT_ANSWER = insert(_rsvps).values(
     event_id=bindparam("a_event_id"),
+    occurrence=bindparam("a_occurrence"),
     person_id=bindparam("a_person_id"),
     created_at=bindparam("a_now", type_=_r.created_at.type),
     **_ANSWER_VALUES,
 )
 _UPDATE_ANSWER = (
     update(_rsvps)
-    .where(_r.event_id == bindparam("a_event_id"), _r.person_id == bindparam("a_person_id"))
+    .where(
+        _r.event_id == bindparam("a_event_id"),
+        _r.occurrence == bindparam("a_occurrence"),
+        _r.person_id == bindparam("a_person_id"),
+    )
     .values(**_ANSWER_VALUES)
 )
 
@@ -253,7 +278,11 @@ _WAITLIST = (
         _people.c.verified,
     )
     .select_from(_rsvps.join(_people, _people.c.id == _r.person_id))
-    .where(_r.event_id == bindparam("event_id"), _r.status == RsvpStatus.WAITLISTED)
+    .where(
+        _r.event_id == bindparam("event_id"),
+        _r.occurrence == bindparam("occurrence"),
+        _r.status == RsvpStatus.WAITLISTED,
+    )
     .order_by(_r.waitlist_seq, _r.id)
 )
 
@@ -266,15 +295,27 @@ def _number_for_each_event(status: RsvpStatus, *, seats: bool = False) -> Any:
     return (
         select(counted)
         .select_from(each)
-        .where(each.c.event_id == _events.id, _is(each.c.status, status))
+        .where(
+            each.c.event_id == _events.id,
+            each.c.occurrence == literal_column("''"),
+            _is(each.c.status, status),
+        )
         .scalar_subquery()
     )
 
 
 _event_channels = cast(Table, EventChannelRow.__table__).c
 
-# Scheduled events linked to a channel that have not ended, soonest first, with organizer,
-# counts, and how many there are in all (before the limit).
+# Scheduled one-off events linked to a channel that have not ended, soonest first, with
+# organizer, counts, and how many there are in all (before the limit). Repeating events are
+# listed by their next occurrence, worked out in Python (_SERIES).
+_LINKED_HERE = _events_table.join(
+    _event_channels.event_id.table,
+    and_(
+        _event_channels.event_id == _events.id,
+        _event_channels.channel_id == bindparam("channel_id"),
+    ),
+).join(_organizer_table, _organizer.id == _events.organizer_id)
 _UPCOMING: Select[Any] = (
     select(
         *_EVENT_AND_ORGANIZER,
@@ -296,6 +337,7 @@ _UPCOMING: Select[Any] = (
     )
     .where(
         _is(_events.status, EventStatus.SCHEDULED),
+        _events.repeat == literal_column("''"),
         or_(
             and_(_events.ends_at.is_not(None), _events.ends_at > bindparam("now")),
             and_(_events.ends_at.is_(None), _events.starts_at > bindparam("now")),
@@ -303,6 +345,13 @@ _UPCOMING: Select[Any] = (
     )
     .order_by(_events.starts_at, _events.id)
     .limit(bindparam("limit"))
+)
+# Scheduled repeating events linked to a channel (those whose series has ended are dropped
+# when their dates are worked out).
+_SERIES: Select[Any] = (
+    select(*_EVENT_AND_ORGANIZER)
+    .select_from(_LINKED_HERE)
+    .where(_is(_events.status, EventStatus.SCHEDULED), _events.repeat != literal_column("''"))
 )
 
 _ATTENDEES = (
@@ -317,7 +366,7 @@ _ATTENDEES = (
         _people.c.verified,
     )
     .select_from(_rsvps.join(_people, _people.c.id == _r.person_id))
-    .where(_r.event_id == bindparam("event_id"))
+    .where(_r.event_id == bindparam("event_id"), _r.occurrence == bindparam("occurrence"))
     .order_by(
         case(
             (_is(_r.status, RsvpStatus.GOING), _ZERO),
@@ -335,6 +384,7 @@ _PROMOTE = (
     update(_rsvps)
     .where(
         _r.event_id == bindparam("a_event_id"),
+        _r.occurrence == bindparam("a_occurrence"),
         _r.person_id.in_(bindparam("a_person_ids", expanding=True)),
     )
     .values(
@@ -375,7 +425,58 @@ def _view_of(row: Row[Any]) -> EventView:
         reminders=None if row.reminders is None else parse_offsets(row.reminders),
         repeat=row.repeat,
         cancel_reason=row.cancel_reason,
+        first_starts_at=row.starts_at if row.repeat else None,
     )
+
+
+def _counts_of(row: Row[Any]) -> Counts:
+    return Counts(row.going, row.seats, row.waitlisted, row.maybe, row.not_going)
+
+
+def at_occurrence(
+    series: EventView, key: str, counts: Counts, cancelled: dict[str, str]
+) -> EventView:
+    """``series`` (any view of a repeating event) seen at the occurrence ``key``: its start
+    and end, its counts, cancelled if that date is called off. A key that is no date of the
+    series (it was moved since) gets the series' time of day on that date."""
+    first = series.first_starts_at
+    assert first is not None
+    start = occurrence_on(first, series.timezone, series.repeat, key)
+    if start is None:
+        day = parse_occurrence_key(key)
+        assert day is not None, key
+        wall = first.astimezone(series.zone).time()
+        start = wall_to_utc(datetime.combine(day, wall), series.zone)
+    length = None if series.ends_at is None else series.ends_at - series.starts_at
+    reason = cancelled.get(key)
+    return replace(
+        series,
+        starts_at=start,
+        ends_at=None if length is None else start + length,
+        counts=counts,
+        occurrence=key,
+        stored_status=EventStatus.CANCELLED if reason is not None else series.stored_status,
+        cancel_reason=reason if reason is not None else series.cancel_reason,
+        continues=bool(
+            occurrence_starts(first, series.timezone, series.repeat, after=start, count=1)
+        ),
+    )
+
+
+def next_occurrence(series: EventView, now: datetime, cancelled: dict[str, str]) -> str:
+    """The key of the next occurrence not yet started and not called off; when the series
+    has no more, its last one."""
+    first = series.first_starts_at
+    assert first is not None
+    zone, repeat = series.timezone, series.repeat
+    coming = next_starts(first, zone, repeat, after=now, count=1, skip=cancelled.keys())
+    start = coming[0] if coming else last_start(first, zone, repeat, before=now) or first
+    return occurrence_key(start, zone, repeat)
+
+
+def local_today(series: EventView, now: datetime) -> str:
+    """Today's date in the event's zone, as an occurrence key: keys from it on are not past."""
+    return now.astimezone(series.zone).date().isoformat()
 
 
 @dataclass(frozen=True, slots=True)
@@ -561,49 +662,139 @@ class EventRepository:
         self, channel_id: int, now: datetime, limit: int
     ) -> tuple[list[EventView], int]:
         """Scheduled events linked to the channel that have not ended, soonest first, with
-        their counts, and how many there are in all; in one query."""
+        their counts, and how many there are in all. A repeating event is there once, as its
+        next occurrence that has not started and is not called off. One query when no
+        repeating event is linked here; three more when some are."""
         rows = (
             await self._session.execute(
                 _UPCOMING, {"channel_id": channel_id, "now": now, "limit": limit}
             )
         ).all()
-        return [_view_of(row) for row in rows], rows[0].total if rows else 0
+        views, total = [_view_of(row) for row in rows], rows[0].total if rows else 0
+        series = [
+            _view_of(row)
+            for row in await self._session.execute(_SERIES, {"channel_id": channel_id})
+        ]
+        if not series:
+            return views, total
+        cancelled = await self._cancelled_of([s.id for s in series])
+        coming: list[tuple[EventView, str]] = []
+        for each in series:
+            assert each.first_starts_at is not None
+            skip = cancelled.get(each.id, {})
+            starts = next_starts(
+                each.first_starts_at, each.timezone, each.repeat, after=now, count=1, skip=skip
+            )
+            if starts:
+                coming.append((each, occurrence_key(starts[0], each.timezone, each.repeat)))
+        counts = await self.counts_at([(each.id, key) for each, key in coming])
+        views += [
+            at_occurrence(each, key, counts[each.id, key], cancelled.get(each.id, {}))
+            for each, key in coming
+        ]
+        views.sort(key=lambda view: (view.starts_at, view.id))
+        return views[:limit], total + len(coming)
 
     async def counts(self, event_ids: Sequence[int]) -> dict[int, Counts]:
-        if not event_ids:
+        """Counts of events that happen once (occurrence "")."""
+        counted = await self.counts_at([(event_id, "") for event_id in event_ids])
+        return {event_id: counted[event_id, ""] for event_id in event_ids}
+
+    async def counts_at(
+        self, occurrences: Sequence[tuple[int, str]]
+    ) -> dict[tuple[int, str], Counts]:
+        """Counts of each (event id, occurrence key), in one query."""
+        if not occurrences:
             return {}
         rows = await self._session.execute(
             select(
                 RsvpRow.event_id,
+                RsvpRow.occurrence,
                 RsvpRow.status,
                 func.count(),
                 func.sum(case((RsvpRow.status == RsvpStatus.GOING, 1 + RsvpRow.guests), else_=0)),
             )
-            .where(RsvpRow.event_id.in_(event_ids))
-            .group_by(RsvpRow.event_id, RsvpRow.status)
+            .where(tuple_(RsvpRow.event_id, RsvpRow.occurrence).in_(list(occurrences)))
+            .group_by(RsvpRow.event_id, RsvpRow.occurrence, RsvpRow.status)
         )
-        tallies: dict[int, dict[str, int]] = {i: {} for i in event_ids}
-        for event_id, status, number, seats in rows:
-            tallies[event_id][RsvpStatus(status).value] = number
-            tallies[event_id]["seats"] = tallies[event_id].get("seats", 0) + int(seats or 0)
+        tallies: dict[tuple[int, str], dict[str, int]] = {key: {} for key in occurrences}
+        for event_id, occurrence, status, number, seats in rows:
+            tally = tallies[event_id, occurrence]
+            tally[RsvpStatus(status).value] = number
+            tally["seats"] = tally.get("seats", 0) + int(seats or 0)
         return {
-            event_id: Counts(
+            key: Counts(
                 going=t.get(RsvpStatus.GOING.value, 0),
                 seats=t.get("seats", 0),
                 waitlisted=t.get(RsvpStatus.WAITLISTED.value, 0),
                 maybe=t.get(RsvpStatus.MAYBE.value, 0),
                 not_going=t.get(RsvpStatus.NOT_GOING.value, 0),
             )
-            for event_id, t in tallies.items()
+            for key, t in tallies.items()
         }
 
-    async def view(self, row: EventRow) -> EventView:
-        return event_view(row, (await self.counts([row.id]))[row.id])
+    async def view(
+        self, row: EventRow, occurrence: str | None = None, *, now: datetime | None = None
+    ) -> EventView:
+        """The event as replies show it; for a repeating event, the occurrence ``occurrence``
+        (None: the next one not yet started at ``now``, see ``view_of``)."""
+        if not row.repeat:
+            return event_view(row, (await self.counts([row.id]))[row.id])
+        return await self._at(event_view(row, Counts()), occurrence, now)
 
-    async def view_of(self, event_id: int) -> EventView | None:
-        """The event with its organizer and counts, in one query (nothing locked)."""
-        row = (await self._session.execute(_EVENT_VIEW, {"event_id": event_id})).one_or_none()
-        return None if row is None else _view_of(row)
+    async def view_of(
+        self, event_id: int, occurrence: str | None = None, *, now: datetime | None = None
+    ) -> EventView | None:
+        """The event with its organizer and counts (nothing locked); for a repeating event,
+        the occurrence whose key is ``occurrence`` (a local date, as in deliveries), or with
+        None the next one that has not started at ``now`` (default: the clock) and is not
+        called off; once the series is over, its last one. One query for an event that
+        happens once, three for a repeating one."""
+        row = (
+            await self._session.execute(_EVENT_VIEW, {"event_id": event_id, "occurrence": ""})
+        ).one_or_none()
+        if row is None:
+            return None
+        view = _view_of(row)
+        if not view.repeat:
+            return view
+        return await self._at(view, occurrence, now)
+
+    async def _at(
+        self, series: EventView, occurrence: str | None, now: datetime | None
+    ) -> EventView:
+        cancelled = await self.cancelled_occurrences(series.id)
+        if occurrence is None:
+            occurrence = next_occurrence(series, now or datetime.now(UTC), cancelled)
+        counts = (await self.counts_at([(series.id, occurrence)]))[series.id, occurrence]
+        return at_occurrence(series, occurrence, counts, cancelled)
+
+    async def cancelled_occurrences(self, event_id: int) -> dict[str, str]:
+        """The called-off dates of a repeating event, with their reasons."""
+        return (await self._cancelled_of([event_id])).get(event_id, {})
+
+    async def _cancelled_of(self, event_ids: Sequence[int]) -> dict[int, dict[str, str]]:
+        rows = await self._session.execute(
+            select(
+                CancelledOccurrenceRow.event_id,
+                CancelledOccurrenceRow.occurrence,
+                CancelledOccurrenceRow.reason,
+            ).where(CancelledOccurrenceRow.event_id.in_(event_ids))
+        )
+        found: dict[int, dict[str, str]] = {}
+        for event_id, occurrence, reason in rows:
+            found.setdefault(event_id, {})[occurrence] = reason
+        return found
+
+    async def cancel_occurrence(
+        self, event_id: int, occurrence: str, reason: str, now: datetime
+    ) -> None:
+        """Call off one date of a repeating event; the series goes on."""
+        await _insert_ignoring_duplicates(
+            self._session,
+            CancelledOccurrenceRow,
+            {"event_id": event_id, "occurrence": occurrence, "reason": reason, "cancelled_at": now},
+        )
 
 
 class RsvpRepository:
@@ -611,18 +802,34 @@ class RsvpRepository:
         self._session = session
         self._lock_rows = lock_rows
 
-    async def seating(self, event_id: int, person: UserRef) -> Seating | None:
-        """The event locked for seat changes, its counts and ``person``'s answer; None when
-        there is no such event. The lock is SQLite's `BEGIN IMMEDIATE` (taken as the unit of
-        work began) or, on PostgreSQL, the event's row lock taken here first."""
+    async def seating(
+        self,
+        event_id: int,
+        person: UserRef,
+        occurrence: str = "",
+        *,
+        cancelled: dict[str, str] | None = None,
+        lock: bool = True,
+    ) -> Seating | None:
+        """The event locked for seat changes, the counts of ``occurrence`` ("" for an event
+        that happens once) and ``person``'s answer for it; None when there is no such event.
+        The lock is SQLite's `BEGIN IMMEDIATE` (taken as the unit of work began) or, on
+        PostgreSQL, the event's row lock taken here first (``lock=False``: it is held
+        already). For a repeating event the view is that occurrence's (``cancelled``: its
+        called-off dates)."""
         session = self._session
-        if self._lock_rows and await session.scalar(_LOCK_EVENT, {"event_id": event_id}) is None:
+        if (
+            lock
+            and self._lock_rows
+            and await session.scalar(_LOCK_EVENT, {"event_id": event_id}) is None
+        ):
             return None
         row = (
             await session.execute(
                 _SEATING,
                 {
                     "event_id": event_id,
+                    "occurrence": occurrence,
                     "platform": person.platform,
                     "network": person.network,
                     "external_id": person.id,
@@ -640,8 +847,11 @@ class RsvpRepository:
                 row.answer_waitlisted_at,
                 row.answer_waitlist_seq,
             )
+        event = _view_of(row)
+        if occurrence:
+            event = at_occurrence(event, occurrence, _counts_of(row), cancelled or {})
         return Seating(
-            event=_view_of(row),
+            event=event,
             last_seq=row.last_seq,
             person_id=row.person_id,
             person_as_stored=None
@@ -652,13 +862,21 @@ class RsvpRepository:
         )
 
     async def save_answer(
-        self, event_id: int, person_id: int, answer: Answer, now: datetime, *, new: bool
+        self,
+        event_id: int,
+        person_id: int,
+        answer: Answer,
+        now: datetime,
+        *,
+        new: bool,
+        occurrence: str = "",
     ) -> None:
         """Store ``answer``: a new row when ``new``, else the person's row is changed."""
         await self._session.execute(
             _INSERT_ANSWER if new else _UPDATE_ANSWER,
             {
                 "a_event_id": event_id,
+                "a_occurrence": occurrence,
                 "a_person_id": person_id,
                 "a_status": answer.status,
                 "a_guests": answer.guests,
@@ -669,9 +887,11 @@ class RsvpRepository:
             },
         )
 
-    async def waiting(self, event_id: int) -> list[Waiting]:
-        """The waitlist in the order it is served, in one query."""
-        rows = await self._session.execute(_WAITLIST, {"event_id": event_id})
+    async def waiting(self, event_id: int, occurrence: str = "") -> list[Waiting]:
+        """The waitlist of one occurrence in the order it is served, in one query."""
+        rows = await self._session.execute(
+            _WAITLIST, {"event_id": event_id, "occurrence": occurrence}
+        )
         return [
             Waiting(
                 row.person_id,
@@ -681,11 +901,19 @@ class RsvpRepository:
             for row in rows
         ]
 
-    async def promote(self, event_id: int, person_ids: Sequence[int], now: datetime) -> None:
+    async def promote(
+        self, event_id: int, person_ids: Sequence[int], now: datetime, occurrence: str = ""
+    ) -> None:
         """Move these people from the waitlist to going; call with the event locked."""
         if person_ids:
             await self._session.execute(
-                _PROMOTE, {"a_event_id": event_id, "a_person_ids": list(person_ids), "a_now": now}
+                _PROMOTE,
+                {
+                    "a_event_id": event_id,
+                    "a_occurrence": occurrence,
+                    "a_person_ids": list(person_ids),
+                    "a_now": now,
+                },
             )
 
     def add(self, row: RsvpRow) -> None:
@@ -694,40 +922,86 @@ class RsvpRepository:
     async def flush(self) -> None:
         await self._session.flush()
 
-    async def find(self, event_id: int, person_id: int) -> RsvpRow | None:
+    async def find(self, event_id: int, person_id: int, occurrence: str = "") -> RsvpRow | None:
         return await self._session.scalar(
-            select(RsvpRow).where(RsvpRow.event_id == event_id, RsvpRow.person_id == person_id)
+            select(RsvpRow).where(
+                RsvpRow.event_id == event_id,
+                RsvpRow.occurrence == occurrence,
+                RsvpRow.person_id == person_id,
+            )
         )
 
-    async def seats_taken(self, event_id: int) -> int:
+    async def seats_taken(self, event_id: int, occurrence: str = "") -> int:
         taken = await self._session.scalar(
             select(func.coalesce(func.sum(1 + RsvpRow.guests), 0)).where(
-                RsvpRow.event_id == event_id, RsvpRow.status == RsvpStatus.GOING
+                RsvpRow.event_id == event_id,
+                RsvpRow.occurrence == occurrence,
+                RsvpRow.status == RsvpStatus.GOING,
             )
         )
         return int(taken or 0)
 
-    async def waitlist(self, event_id: int) -> list[RsvpRow]:
+    async def waitlist(self, event_id: int, occurrence: str = "") -> list[RsvpRow]:
         """The waitlist in the order it is served: first come, first served."""
         rows = await self._session.scalars(
             select(RsvpRow)
-            .where(RsvpRow.event_id == event_id, RsvpRow.status == RsvpStatus.WAITLISTED)
+            .where(
+                RsvpRow.event_id == event_id,
+                RsvpRow.occurrence == occurrence,
+                RsvpRow.status == RsvpStatus.WAITLISTED,
+            )
             .options(selectinload(RsvpRow.person))
             .order_by(RsvpRow.waitlist_seq, RsvpRow.id)
         )
         return list(rows)
 
-    async def next_waitlist_seq(self, event_id: int) -> int:
+    async def next_waitlist_seq(self, event_id: int, occurrence: str = "") -> int:
         """The next place in line; call with the event locked."""
         last = await self._session.scalar(
-            select(func.max(RsvpRow.waitlist_seq)).where(RsvpRow.event_id == event_id)
+            select(func.max(RsvpRow.waitlist_seq)).where(
+                RsvpRow.event_id == event_id, RsvpRow.occurrence == occurrence
+            )
         )
         return (last or 0) + 1
 
-    async def attendees(self, event_id: int) -> list[Attendee]:
-        """Everyone who answered, going first (in RSVP order), then the waitlist in order,
-        then maybe, then not going; in one query."""
-        rows = await self._session.execute(_ATTENDEES, {"event_id": event_id})
+    async def waitlisted_occurrences(self, event_id: int, since: str) -> list[str]:
+        """Occurrences from ``since`` on (keys compare as dates) with someone waitlisted."""
+        rows = await self._session.scalars(
+            select(RsvpRow.occurrence)
+            .where(
+                RsvpRow.event_id == event_id,
+                RsvpRow.occurrence >= since,
+                RsvpRow.status == RsvpStatus.WAITLISTED,
+            )
+            .distinct()
+            .order_by(RsvpRow.occurrence)
+        )
+        return list(rows)
+
+    async def coming_from(self, event_id: int, since: str) -> list[UserRef]:
+        """Everyone who answered anything but no for an occurrence from ``since`` on, once
+        each (for news of a whole series)."""
+        rows = await self._session.scalars(
+            select(PersonRow)
+            .where(
+                PersonRow.id.in_(
+                    select(RsvpRow.person_id).where(
+                        RsvpRow.event_id == event_id,
+                        RsvpRow.occurrence >= since,
+                        RsvpRow.status != RsvpStatus.NOT_GOING,
+                    )
+                )
+            )
+            .order_by(PersonRow.id)
+        )
+        return [person_ref(row) for row in rows]
+
+    async def attendees(self, event_id: int, occurrence: str = "") -> list[Attendee]:
+        """Everyone who answered (for ``occurrence`` of a repeating event), going first (in
+        RSVP order), then the waitlist in order, then maybe, then not going; in one query."""
+        rows = await self._session.execute(
+            _ATTENDEES, {"event_id": event_id, "occurrence": occurrence}
+        )
         attendees: list[Attendee] = []
         position = 0
         for row in rows:
@@ -809,6 +1083,14 @@ class ReminderOptInRepository:
                     ReminderOptInRow.person_id == person_id,
                 )
             )
+
+    async def person_ids(self, event_id: int) -> list[int]:
+        rows = await self._session.scalars(
+            select(ReminderOptInRow.person_id)
+            .where(ReminderOptInRow.event_id == event_id)
+            .order_by(ReminderOptInRow.id)
+        )
+        return list(rows)
 
     async def people(self, event_id: int) -> list[UserRef]:
         rows = await self._session.scalars(

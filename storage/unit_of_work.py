@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.deliveries import DeliveryRepository
 from storage.repositories import (
     CardRepository,
     ChannelRepository,
@@ -29,6 +32,7 @@ class UnitOfWork:
     rsvps: RsvpRepository
     cards: CardRepository
     reminders: ReminderOptInRepository
+    deliveries: DeliveryRepository
 
     def __init__(
         self,
@@ -36,10 +40,12 @@ class UnitOfWork:
         *,
         lock_rows: bool,
         read_only: bool = False,
+        on_planned: Callable[[datetime], None] | None = None,
     ) -> None:
         self._sessions = sessions
         self._lock_rows = lock_rows
         self._read_only = read_only
+        self._on_planned = on_planned
         self._session: AsyncSession | None = None
 
     async def __aenter__(self) -> UnitOfWork:
@@ -51,6 +57,7 @@ class UnitOfWork:
         self.rsvps = RsvpRepository(session, lock_rows=self._lock_rows)
         self.cards = CardRepository(session)
         self.reminders = ReminderOptInRepository(session)
+        self.deliveries = DeliveryRepository(session, lock_rows=self._lock_rows)
         return self
 
     async def __aexit__(
@@ -71,3 +78,7 @@ class UnitOfWork:
             # On SQLite it runs without the write lock: seats counted there are not safe.
             raise RuntimeError("a read-only unit of work cannot commit")
         await self._session.commit()
+        earliest, self.deliveries.earliest = self.deliveries.earliest, None
+        if earliest is not None and self._on_planned is not None:
+            # Something new is due: wake the scheduler now rather than at its next poll.
+            self._on_planned(earliest)

@@ -14,6 +14,7 @@ from bot.core import Core
 from bot.domain import ChannelKind, ChannelRef, EventView, IncomingMessage, Role, UserRef
 from bot.ports import CoreApi, Outbox
 from bot.replies import Reply
+from bot.scheduler import Dispatcher
 from storage import Database
 
 # A fixed "now" so tests can speak of "tomorrow" and know the answer: Sat 2026-11-21 12:00 UTC.
@@ -61,6 +62,12 @@ class FakeNetwork:
     def sent_to(self, user_id: str) -> list[str]:
         return [render_plain(r) for t, r in self.sent if isinstance(t, UserRef) and t.id == user_id]
 
+    def posted_in(self, channel: str) -> list[str]:
+        """What the bot posted on its own in ``channel`` (reminders, start posts)."""
+        return [
+            render_plain(r) for t, r in self.sent if isinstance(t, ChannelRef) and t.id == channel
+        ]
+
 
 class Chat:
     """`await chat.say("!rsvp 1", "bob")` returns the plain text bob would read."""
@@ -77,7 +84,13 @@ class Chat:
         self.network = FakeNetwork()
         outbox = Outbox()
         outbox.register(self.network)
-        self.core = Core(database, BotSection(timezone=timezone, admins=admins), outbox, self.clock)
+        settings = BotSection(timezone=timezone, admins=admins)
+        self.core = Core(database, settings, outbox, self.clock)
+        # Not started: `deliver` runs what is due by the chat's clock, as the bot's scheduler
+        # would at that moment. Like the bot's, it is woken when a command plans something.
+        self.dispatcher = Dispatcher(database, outbox, settings, self.clock)
+        self._woken = False
+        database.on_planned = self._wake
 
     def user(self, name: str, *, verified: bool = True) -> UserRef:
         return UserRef("test", "net", f"id-{name}", name, verified)
@@ -103,7 +116,18 @@ class Chat:
             addressed=addressed,
             bot_name="GatherBot",
         )
-        return await self.core.handle(message)
+        replies = await self.core.handle(message)
+        if self._woken:
+            self._woken = False
+            await self.deliver()
+        return replies
+
+    def _wake(self, when: datetime) -> None:
+        self._woken = True
+
+    async def deliver(self) -> int:
+        """Send whatever is due now (notices at once, reminders when the clock gets there)."""
+        return await self.dispatcher.run_due()
 
     async def say(self, text: str, who: str = "alice", **kwargs: object) -> str:
         replies = await self.replies(text, who, **kwargs)  # type: ignore[arg-type]

@@ -14,6 +14,7 @@ from bot.permissions import same_person
 from bot.services.rsvp import promote_waitlist
 from bot.when import When, format_instant, format_span, parse_end, resolve, to_utc
 from storage import UnitOfWork
+from storage.deliveries import CANCELLED, CHANGED
 from storage.models import ChannelRow, EventRow
 
 
@@ -59,6 +60,7 @@ async def create_event(
     uow.events.add(row)
     await uow.events.flush()
     await uow.events.link(row.id, channel_row.id, now)
+    await uow.deliveries.request_plan(row.id, now)
     view = await uow.events.view(row)
     await uow.commit()
     return view
@@ -129,6 +131,8 @@ async def edit_event(
             and not same_person(a.person, actor)
             and a.person not in promoted
         ]
+    await uow.deliveries.notify(event.id, "", CHANGED, tell, now, "; ".join(changes))
+    await uow.deliveries.request_plan(event.id, now)
     view = await uow.events.view(event)
     await uow.commit()
     return EditOutcome(view, changes, promoted, tell)
@@ -183,6 +187,8 @@ async def cancel_event(
         for a in await uow.rsvps.attendees(event.id)
         if a.status is not RsvpStatus.NOT_GOING and not same_person(a.person, actor)
     ]
+    await uow.deliveries.notify(event.id, "", CANCELLED, tell, now, reason)
+    await uow.deliveries.request_plan(event.id, now)
     view = await uow.events.view(event)
     await uow.commit()
     return CancelOutcome(view, tell)

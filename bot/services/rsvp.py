@@ -11,6 +11,7 @@ from bot.language.arguments import MAX_GUESTS
 from bot.replies import cmd
 from bot.seating import Party, fits, promotions
 from storage import UnitOfWork
+from storage.deliveries import PROMOTED
 from storage.models import EventRow
 from storage.repositories import Answer, Waiting
 
@@ -121,7 +122,9 @@ async def set_rsvp(
     promoted: list[Waiting] = []
     if _seat_may_be_free(event.capacity, counts):
         waitlist = await uow.rsvps.waiting(event.id)
-        promoted = await _promote(uow, event.id, event.capacity, counts.seats, waitlist, now)
+        promoted = await _promote(
+            uow, event.id, event.capacity, counts.seats, waitlist, now, actor_id=person_id
+        )
         counts = _promoted(counts, promoted)
         if any(party.person_id == person_id for party in promoted):
             after, position = Answer(RsvpStatus.GOING, after.guests, after.note), 0
@@ -193,9 +196,14 @@ async def _promote(
     taken: int,
     waitlist: list[Waiting],
     now: datetime,
+    *,
+    actor_id: int | None = None,
 ) -> list[Waiting]:
+    """Move whoever fits up, and tell them (not ``actor_id``, who reads it in the reply)."""
     lucky = promotions(capacity, taken, [Party(party, party.seats) for party in waitlist])
     await uow.rsvps.promote(event_id, [party.person_id for party in lucky], now)
+    told = [party.person for party in lucky if party.person_id != actor_id]
+    await uow.deliveries.notify(event_id, "", PROMOTED, told, now)
     return lucky
 
 

@@ -1,0 +1,7 @@
+"""Reminders, "starting now" posts and notices: planned as deliveries in the database, sent
+exactly once by the dispatcher."""
+
+from bot.scheduler.dispatcher import Dispatcher
+from bot.scheduler.plan import plan_event
+
+__all__ = ["Dispatcher", "plan_event"]

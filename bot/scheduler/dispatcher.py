@@ -1,0 +1,310 @@
+"""Sends what is due, exactly once, across restarts and across bot processes.
+
+The database says what must be sent (deliveries, see storage/deliveries.py); APScheduler
+only says when to look. One wake-up job is armed for the soonest due delivery and re-armed
+after each round, so 100,000 future reminders cost one job, not 100,000. A poll job catches
+deliveries written by another process and claims abandoned by a dead one.
+
+A round claims due deliveries in one transaction (each one then belongs to this process for
+a lease, renewed while it is being sent), sends them, and marks each one sent. A process
+that dies between claim and mark leaves claims that expire after the lease: the next round,
+here or in another process, takes them again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import random
+import socket
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.config import BotSection
+from bot.domain import ChannelRef, DeliveryState, EventStatus, UserRef
+from bot.language.invocation import preferred_prefix
+from bot.ports import Outbox
+from bot.replies import Notice, Reply, with_prefix
+from bot.scheduler import messages
+from bot.scheduler.plan import occurrence_id, plan_event
+from storage import Database
+from storage.deliveries import CANCELLED, CHANGED, PLAN, PROMOTED, REMIND, START, Claimed
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+# How long a claim is this process's alone; renewed every third of it while sending.
+LEASE = timedelta(seconds=60)
+# A "starting now" post later than this after the start is skipped: it would mislead.
+START_GRACE = timedelta(minutes=10)
+# Notices to people are tried this many times (about two hours with the backoff below).
+MAX_ATTEMPTS = 10
+FIRST_RETRY = timedelta(seconds=15)
+LONGEST_RETRY = timedelta(minutes=15)
+# Finished deliveries are kept this long after they were due, then pruned.
+KEEP = timedelta(days=30)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Dispatcher:
+    """`start()` after the adapters, `stop()` before them."""
+
+    def __init__(
+        self,
+        database: Database,
+        outbox: Outbox,
+        settings: BotSection,
+        clock: Clock = _utc_now,
+        *,
+        name: str | None = None,
+        batch: int = 200,
+        concurrency: int = 64,
+        poll: timedelta = timedelta(seconds=30),
+    ) -> None:
+        self._database = database
+        self._outbox = outbox
+        self._settings = settings
+        self._clock = clock
+        # Claims are marked with this, so a process only finishes its own.
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}:{random.getrandbits(24):06x}"
+        self._batch = batch
+        self._sending = asyncio.Semaphore(concurrency)
+        self._poll = poll
+        self._scheduler: AsyncIOScheduler | None = None
+        self._wake_at: datetime | None = None
+        self._kicked = asyncio.Event()
+        self._worker: asyncio.Task[None] | None = None
+        self._in_flight: set[int] = set()
+
+    async def start(self) -> None:
+        scheduler = AsyncIOScheduler(event_loop=asyncio.get_running_loop(), timezone=UTC)
+        # misfire_grace_time=None: a job that wakes late (a busy loop, a suspended laptop)
+        # still runs. APScheduler 3's default of 1 s would drop it without a word.
+        common = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
+        scheduler.add_job(
+            self.kick, IntervalTrigger(seconds=self._poll.total_seconds()), id="poll", **common
+        )
+        scheduler.add_job(
+            self._renew, IntervalTrigger(seconds=LEASE.total_seconds() / 3), id="renew", **common
+        )
+        scheduler.add_job(self._prune, IntervalTrigger(hours=6), id="prune", **common)
+        scheduler.start()
+        self._scheduler = scheduler
+        self._database.on_planned = self.due
+        self._worker = asyncio.create_task(self._work(), name="deliveries")
+        self.kick()  # whatever came due while the bot was down
+
+    async def stop(self) -> None:
+        self._database.on_planned = None
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+            self._scheduler = None
+        if self._worker is not None:
+            self._worker.cancel()
+            await asyncio.gather(self._worker, return_exceptions=True)
+            self._worker = None
+        if self._in_flight:
+            # Cut off mid-send: give them back now rather than after the lease.
+            await self._release(sorted(self._in_flight))
+
+    def due(self, when: datetime) -> None:
+        """Something is due at ``when``: look then (or now, if that is sooner)."""
+        if when <= self._clock():
+            self.kick()
+        elif self._wake_at is None or when < self._wake_at:
+            self._arm(when)
+
+    def kick(self) -> None:
+        self._kicked.set()
+
+    def _arm(self, when: datetime) -> None:
+        if self._scheduler is None:
+            return
+        self._wake_at = when
+        self._scheduler.add_job(
+            self._woken,
+            DateTrigger(run_date=when),
+            id="wake",
+            replace_existing=True,
+            misfire_grace_time=None,
+        )
+
+    def _woken(self) -> None:
+        self._wake_at = None
+        self.kick()
+
+    async def _work(self) -> None:
+        """One round at a time; a kick during a round makes another round follow it."""
+        while True:
+            await self._kicked.wait()
+            self._kicked.clear()
+            try:
+                await self.run_due()
+                async with self._database.unit_of_work(read_only=True) as uow:
+                    soonest = await uow.deliveries.next_due()
+                if soonest is not None:
+                    self.due(soonest)
+            except Exception:
+                # The database is down or the like: the poll tries again.
+                log.exception("sending due deliveries failed; trying again at the next poll")
+
+    async def run_due(self) -> int:
+        """Claim and send everything due now; returns how many deliveries were handled."""
+        handled = 0
+        while True:
+            now = self._clock()
+            async with self._database.unit_of_work() as uow:
+                batch = await uow.deliveries.claim(
+                    now, worker=self.name, lease_until=now + LEASE, limit=self._batch
+                )
+                await uow.commit()
+            if not batch:
+                return handled
+            self._in_flight.update(d.id for d in batch)
+            superseded = _superseded(batch)
+            await asyncio.gather(*(self._handle(d, d.id in superseded) for d in batch))
+            handled += len(batch)
+
+    async def _handle(self, delivery: Claimed, superseded: bool) -> None:
+        async with self._sending:
+            try:
+                if superseded:
+                    await self._finish(delivery, DeliveryState.SKIPPED, "a later reminder is due")
+                elif delivery.kind == PLAN:
+                    await self._plan(delivery)
+                else:
+                    await self._send(delivery)
+            except Exception as exc:
+                log.exception("delivery %s failed", delivery.key)
+                await self._retry(delivery, type(exc).__name__)
+            finally:
+                self._in_flight.discard(delivery.id)
+
+    async def _plan(self, delivery: Claimed) -> None:
+        assert delivery.event_id is not None
+        now = self._clock()
+        async with self._database.unit_of_work() as uow:
+            await plan_event(uow, delivery.event_id, now, self._settings.reminder_offsets)
+            await uow.deliveries.finish(delivery.id, self.name, DeliveryState.SENT, now)
+            await uow.commit()
+
+    async def _send(self, delivery: Claimed) -> None:
+        now = self._clock()
+        target = delivery.target
+        assert target is not None, f"delivery {delivery.key} has no target"
+        reply, why_not = await self._compose(delivery, target, now)
+        if reply is None:
+            log.info("delivery %s skipped: %s", delivery.key, why_not)
+            await self._finish(delivery, DeliveryState.SKIPPED, why_not)
+        elif await self._outbox.send(
+            Notice(target, with_prefix(reply, preferred_prefix(target.platform)))
+        ):
+            await self._finish(delivery, DeliveryState.SENT, "")
+        else:
+            await self._retry(delivery, "the network did not take it")
+            return
+        if delivery.kind == START and delivery.event_id is not None:
+            # An occurrence has begun: a repeating event's next ones are planned now.
+            await self._plan_again(delivery.event_id)
+
+    async def _compose(
+        self, delivery: Claimed, target: UserRef | ChannelRef, now: datetime
+    ) -> tuple[Reply | None, str]:
+        """The message, or None and why it is not worth sending any more."""
+        assert delivery.event_id is not None
+        async with self._database.unit_of_work(read_only=True) as uow:
+            event = await uow.events.view_of(delivery.event_id, occurrence=delivery.occurrence)
+        if event is None:
+            return None, "the event is gone"
+        kind = delivery.kind
+        if kind == CANCELLED:
+            return messages.cancelled(event, delivery.payload), ""
+        if event.stored_status is EventStatus.CANCELLED:
+            return None, "the event is cancelled"
+        if kind in (PROMOTED, CHANGED):
+            if event.status(now) is not EventStatus.SCHEDULED:
+                return None, "the event is over"
+            if kind == CHANGED:
+                return messages.changed(event, now, delivery.payload), ""
+            if isinstance(target, UserRef):
+                return messages.promoted(event, now, target), ""
+        if occurrence_id(event.starts_at) != delivery.payload:
+            return None, "the event has moved since this was planned"
+        if kind == START:
+            if now - event.starts_at > START_GRACE:
+                return None, "too late: it started a while ago"
+            return messages.starting_now(event), ""
+        if kind.startswith(REMIND):
+            if event.starts_at <= now:
+                return None, "too late: it has started"
+            return messages.reminder(event, now, target), ""
+        return None, f"unknown kind {kind}"
+
+    async def _finish(self, delivery: Claimed, state: DeliveryState, note: str) -> None:
+        async with self._database.unit_of_work() as uow:
+            held = await uow.deliveries.finish(delivery.id, self.name, state, self._clock(), note)
+            await uow.commit()
+        if not held:
+            log.warning("delivery %s was taken over by another sender", delivery.key)
+
+    async def _retry(self, delivery: Claimed, error: str) -> None:
+        now = self._clock()
+        if delivery.attempts >= MAX_ATTEMPTS and not delivery.kind.startswith(REMIND):
+            log.warning("delivery %s failed %d times; giving up", delivery.key, delivery.attempts)
+            await self._finish(delivery, DeliveryState.FAILED, error)
+            return
+        delay = min(FIRST_RETRY * 2 ** (delivery.attempts - 1), LONGEST_RETRY)
+        at = now + delay * random.uniform(0.8, 1.2)
+        log.info("delivery %s: %s; trying again at %s", delivery.key, error, at.isoformat())
+        async with self._database.unit_of_work() as uow:
+            await uow.deliveries.retry(delivery.id, self.name, at, error)
+            await uow.commit()
+
+    async def _plan_again(self, event_id: int) -> None:
+        now = self._clock()
+        async with self._database.unit_of_work() as uow:
+            await plan_event(uow, event_id, now, self._settings.reminder_offsets)
+            await uow.commit()
+
+    async def _renew(self) -> None:
+        if not self._in_flight:
+            return
+        async with self._database.unit_of_work() as uow:
+            await uow.deliveries.renew(self.name, sorted(self._in_flight), self._clock() + LEASE)
+            await uow.commit()
+
+    async def _release(self, ids: list[int]) -> None:
+        async with self._database.unit_of_work() as uow:
+            for delivery_id in ids:
+                await uow.deliveries.retry(delivery_id, self.name, self._clock(), "stopped")
+            await uow.commit()
+
+    async def _prune(self) -> None:
+        async with self._database.unit_of_work() as uow:
+            pruned = await uow.deliveries.prune(self._clock() - KEEP)
+            await uow.commit()
+        if pruned:
+            log.info("pruned %d finished deliveries", pruned)
+
+
+def _superseded(batch: list[Claimed]) -> set[int]:
+    """Reminders made pointless by a later one due in the same round (the bot was down
+    through both): only the latest is sent, so nobody reads "in 1 day" and "in 1 h" at once."""
+    latest: dict[tuple[int | None, str, object], Claimed] = {}
+    for delivery in batch:
+        if delivery.kind.startswith(REMIND):
+            group = (delivery.event_id, delivery.payload, delivery.target)
+            best = latest.get(group)
+            if best is None or delivery.due_at > best.due_at:
+                latest[group] = delivery
+    keep = {d.id for d in latest.values()}
+    return {d.id for d in batch if d.kind.startswith(REMIND) and d.id not in keep}

@@ -1,0 +1,79 @@
+"""What the bot says on its own: reminders, "starting now", and notices to people.
+
+Written when sent, from the event as it is then: the counts are current and "starts in"
+is measured from the moment of sending, so a reminder sent late after a restart says so
+honestly.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.cards import counts_text, summary_line, when_text
+from bot.domain import ChannelRef, EventView, UserRef
+from bot.replies import Reply, ReplyKind, bold, cmd, line, reply
+from bot.when import format_relative
+
+
+def starts_in(event: EventView, now: datetime) -> str:
+    """`in 1 h`, not `in 59 min` for a reminder sent a second after its time."""
+    ahead = event.starts_at - now
+    rounded = timedelta(minutes=round(ahead.total_seconds() / 60))
+    return format_relative(event.starts_at, event.starts_at - rounded)
+
+
+def reminder(event: EventView, now: datetime, target: UserRef | ChannelRef) -> Reply:
+    title = bold(f"#{event.id} {event.title}")
+    where = f" · {event.venue}" if event.venue else ""
+    if isinstance(target, UserRef):
+        return reply(
+            line(f"Reminder, {target.display}: ", title, f" starts {starts_in(event, now)}."),
+            line(when_text(event), where, " · ", counts_text(event)),
+            line("No more of these: ", cmd(f"remindme {event.id} off")),
+            kind=ReplyKind.NOTICE,
+            event=event,
+        )
+    lines = [
+        line("Reminder: ", title, f" starts {starts_in(event, now)}."),
+        line(when_text(event), where, " · ", counts_text(event)),
+    ]
+    if event.seats_left != 0:
+        lines.append(line("Coming? ", cmd(f"rsvp {event.id}")))
+    return Reply(tuple(lines), ReplyKind.NOTICE, event)
+
+
+def starting_now(event: EventView) -> Reply:
+    where = f" at {event.venue}" if event.venue else ""
+    return reply(
+        line("Starting now: ", bold(f"#{event.id} {event.title}"), f"{where}."),
+        line(counts_text(event)),
+        kind=ReplyKind.NOTICE,
+        event=event,
+    )
+
+
+def promoted(event: EventView, now: datetime, person: UserRef) -> Reply:
+    return reply(
+        line(
+            f"Good news, {person.display}: a seat opened up and you're now going to "
+            f"#{event.id} {event.title}."
+        ),
+        summary_line(event, now),
+        kind=ReplyKind.NOTICE,
+    )
+
+
+def changed(event: EventView, now: datetime, changes: str) -> Reply:
+    return reply(
+        line(f"#{event.id} {event.title} has changed: ", changes),
+        summary_line(event, now),
+        kind=ReplyKind.NOTICE,
+    )
+
+
+def cancelled(event: EventView, reason: str) -> Reply:
+    because = f" Reason: {reason}" if reason else ""
+    return reply(
+        line(bold(f"#{event.id} {event.title}"), f" ({when_text(event)}) is cancelled.{because}"),
+        kind=ReplyKind.NOTICE,
+    )

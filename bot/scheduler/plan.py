@@ -1,0 +1,112 @@
+"""Which reminders and "starting now" posts an event needs, written down as deliveries.
+
+Planning is idempotent: it computes the wanted deliveries from the event as it is now, adds
+the missing ones (a key already there, sent or not, is left alone) and drops pending ones
+that are no longer wanted. So an edit moves reminders (the new start makes new keys), a
+cancellation drops them, and a reminder whose time has passed is never planned late.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.domain import EventStatus
+from bot.language.durations import format_offset, parse_offsets
+from bot.when.recurrence import occurrence_key, occurrence_starts
+from storage import UnitOfWork
+from storage.deliveries import REMIND, START, Planned, planned_key
+from storage.models import ChannelRow, EventRow
+
+# How many occurrences of a repeating event are planned ahead at most; the next ones are
+# planned when one starts (see Dispatcher).
+AHEAD = 8
+
+
+def occurrence_id(start: datetime) -> str:
+    """How a delivery names the occurrence it is about: its start, so a moved event gets
+    fresh reminders and the old ones are dropped."""
+    return start.isoformat(timespec="minutes")
+
+
+async def plan_event(
+    uow: UnitOfWork, event_id: int, now: datetime, defaults: tuple[timedelta, ...]
+) -> None:
+    """Bring the event's planned deliveries in line with the event (inside ``uow``; the
+    caller commits)."""
+    event = await uow.events.get(event_id)
+    wanted: list[Planned] = []
+    if event is not None and event.status is EventStatus.SCHEDULED:
+        channels = await uow.channels.linked_to(event_id)
+        people = await uow.reminders.person_ids(event_id)
+        wanted = wanted_deliveries(event, channels, people, now, defaults)
+    keys = {p.key for p in wanted}
+    await uow.deliveries.drop(await uow.deliveries.planned_keys(event_id) - keys)
+    await uow.deliveries.add(wanted, now)
+
+
+def wanted_deliveries(
+    event: EventRow,
+    channels: list[ChannelRow],
+    people: list[int],
+    now: datetime,
+    defaults: tuple[timedelta, ...],
+) -> list[Planned]:
+    """Every reminder and start post of the coming occurrences that is still ahead."""
+    own = None if event.reminders is None else parse_offsets(event.reminders)
+    offsets = {
+        channel.id: own if own is not None else _channel_offsets(channel, defaults)
+        for channel in channels
+    }
+    # A personal reminder follows the event, else the channel it was created in.
+    origin = next((c for c in channels if c.id == event.origin_channel_id), None)
+    personal = own if own is not None else _channel_offsets(origin, defaults)
+    longest = max([*(o for each in offsets.values() for o in each), *personal], default=None)
+    wanted: list[Planned] = []
+    for start in _coming(event, now, longest):
+        # Keys name the start, so a moved event gets fresh reminders; the answers' key (a
+        # date of a repeating event) says which occurrence the message shows.
+        named = occurrence_id(start)
+        occurrence = occurrence_key(start, event.timezone, event.repeat)
+        targets = [(f"c{c.id}", {"channel_id": c.id}, offsets[c.id], True) for c in channels]
+        targets += [(f"p{p}", {"person_id": p}, personal, False) for p in people]
+        for target, where, target_offsets, posts_start in targets:
+            kinds = [(REMIND + format_offset(o), start - o) for o in target_offsets]
+            if posts_start:
+                kinds.append((START, start))
+            wanted += [
+                Planned(
+                    planned_key(event.id, named, kind, target),
+                    kind,
+                    due,
+                    event_id=event.id,
+                    occurrence=occurrence,
+                    payload=named,
+                    **where,
+                )
+                for kind, due in kinds
+                if due > now
+            ]
+    return wanted
+
+
+def _channel_offsets(
+    channel: ChannelRow | None, defaults: tuple[timedelta, ...]
+) -> tuple[timedelta, ...]:
+    if channel is None or channel.reminders is None:
+        return defaults
+    return parse_offsets(channel.reminders)
+
+
+def _coming(event: EventRow, now: datetime, longest: timedelta | None) -> list[datetime]:
+    """Starts of the occurrences whose reminders may still be ahead: every one that starts
+    within the longest reminder offset, and the first after that."""
+    starts = occurrence_starts(
+        event.starts_at, event.timezone, event.repeat, after=now, count=AHEAD
+    )
+    horizon = now + (longest or timedelta())
+    coming: list[datetime] = []
+    for start in starts:
+        coming.append(start)
+        if start > horizon:
+            break
+    return coming

@@ -1,0 +1,342 @@
+"""Deliveries: what the bot sends on its own, recorded before it is sent, claimed by one
+sender, and marked when done (see models.DeliveryRow)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, or_, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from bot.domain import ChannelRef, DeliveryState, UserRef
+from storage.models import ChannelRow, DeliveryRow, PersonRow
+
+# A kind that asks the scheduler to (re)plan an event's reminders: written in the same
+# transaction as the change that calls for it, so no change is ever left unplanned.
+PLAN = "plan"
+# Kinds planned from the event itself; everything else (notices, plans) is written once and
+# never replaced by planning.
+START = "start"
+REMIND = "remind:"
+# Notices to people, written by the change that causes them.
+PROMOTED = "promoted"
+CHANGED = "changed"
+CANCELLED = "cancelled"
+
+_OPEN = (DeliveryState.PENDING, DeliveryState.CLAIMED)
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """A delivery to record: ``key`` says what it is, so planning it twice changes nothing."""
+
+    key: str
+    kind: str
+    due_at: datetime
+    event_id: int | None = None
+    occurrence: str = ""
+    channel_id: int | None = None
+    person_id: int | None = None
+    payload: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A delivery this sender holds, with where it goes."""
+
+    id: int
+    key: str
+    kind: str
+    event_id: int | None
+    occurrence: str
+    due_at: datetime
+    attempts: int  # including this one
+    payload: str
+    target: UserRef | ChannelRef | None  # None for a plan
+
+
+def planned_key(event_id: int, occurrence: str, kind: str, target: str) -> str:
+    return f"e{event_id}/{occurrence}/{kind}/{target}"
+
+
+def unique_suffix() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+class DeliveryRepository:
+    def __init__(self, session: AsyncSession, *, lock_rows: bool) -> None:
+        self._session = session
+        self._lock_rows = lock_rows
+        # The soonest delivery added in this unit of work: after the commit the scheduler is
+        # woken for it (UnitOfWork.commit).
+        self.earliest: datetime | None = None
+
+    async def add(self, planned: Iterable[Planned], now: datetime) -> int:
+        """Record deliveries; one whose key exists already (pending, sent or skipped) is left
+        as it is. Returns how many were new."""
+        values = [
+            {
+                "key": p.key,
+                "event_id": p.event_id,
+                "occurrence": p.occurrence,
+                "kind": p.kind,
+                "channel_id": p.channel_id,
+                "person_id": p.person_id,
+                "due_at": p.due_at,
+                "state": DeliveryState.PENDING,
+                "attempts": 0,
+                "claimed_by": "",
+                "payload": p.payload,
+                "last_error": "",
+                "created_at": now,
+            }
+            for p in planned
+        ]
+        if not values:
+            return 0
+        dialect = self._session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        added = 0
+        # Bounded statements: SQLite allows 32k parameters per statement.
+        for start in range(0, len(values), 500):
+            chunk = values[start : start + 500]
+            result = await self._session.execute(
+                insert(DeliveryRow)
+                .values(chunk)
+                .on_conflict_do_nothing(index_elements=[DeliveryRow.key])
+                .returning(DeliveryRow.due_at)
+            )
+            due = list(result.scalars())
+            added += len(due)
+            if due:
+                soonest = min(due)
+                self.earliest = soonest if self.earliest is None else min(self.earliest, soonest)
+        return added
+
+    async def request_plan(self, event_id: int, now: datetime) -> None:
+        """Ask the scheduler to plan ``event_id`` again (after it was created or changed)."""
+        await self.add(
+            [Planned(f"e{event_id}/{PLAN}/{unique_suffix()}", PLAN, now, event_id=event_id)], now
+        )
+
+    async def notify(
+        self,
+        event_id: int,
+        occurrence: str,
+        kind: str,
+        people: Sequence[UserRef],
+        now: datetime,
+        payload: str = "",
+    ) -> None:
+        """A notice to each of ``people`` about ``event_id`` (promoted, changed, cancelled)."""
+        if not people:
+            return
+        ids = await self._session.execute(
+            select(PersonRow.id).where(
+                tuple_(PersonRow.platform, PersonRow.network, PersonRow.external_id).in_(
+                    [(p.platform, p.network, p.id) for p in people]
+                )
+            )
+        )
+        once = unique_suffix()
+        await self.add(
+            [
+                Planned(
+                    planned_key(event_id, occurrence, f"{kind}:{once}", f"p{person_id}"),
+                    kind,
+                    now,
+                    event_id=event_id,
+                    occurrence=occurrence,
+                    person_id=person_id,
+                    payload=payload,
+                )
+                for person_id in ids.scalars()
+            ],
+            now,
+        )
+
+    async def planned_keys(self, event_id: int) -> set[str]:
+        """Keys of the event's reminders and start posts still waiting to be sent."""
+        rows = await self._session.scalars(
+            select(DeliveryRow.key).where(
+                DeliveryRow.event_id == event_id,
+                DeliveryRow.state == DeliveryState.PENDING,
+                _planned_kind(),
+            )
+        )
+        return set(rows)
+
+    async def drop(self, keys: Iterable[str]) -> None:
+        """Forget pending deliveries that are no longer wanted (the event moved, a channel
+        was unlinked, someone opted out)."""
+        keys = list(keys)
+        for start in range(0, len(keys), 500):
+            await self._session.execute(
+                delete(DeliveryRow).where(
+                    DeliveryRow.key.in_(keys[start : start + 500]),
+                    DeliveryRow.state == DeliveryState.PENDING,
+                )
+            )
+
+    async def claim(
+        self, now: datetime, *, worker: str, lease_until: datetime, limit: int
+    ) -> list[Claimed]:
+        """Take up to ``limit`` deliveries that are due, soonest first: pending ones, and
+        claimed ones whose sender's lease ran out (it died before finishing).
+
+        PostgreSQL skips rows another sender has locked, so two bots share the work without
+        waiting for each other; on SQLite the unit of work holds the write lock already."""
+        due = (
+            select(DeliveryRow.id)
+            .where(
+                DeliveryRow.state.in_(_OPEN),
+                DeliveryRow.due_at <= now,
+                or_(
+                    DeliveryRow.state == DeliveryState.PENDING,
+                    DeliveryRow.claimed_until < now,
+                ),
+            )
+            .order_by(DeliveryRow.due_at, DeliveryRow.id)
+            .limit(limit)
+        )
+        if self._lock_rows:
+            due = due.with_for_update(skip_locked=True)
+        ids = list(await self._session.scalars(due))
+        if not ids:
+            return []
+        await self._session.execute(
+            update(DeliveryRow)
+            .where(DeliveryRow.id.in_(ids))
+            .values(
+                state=DeliveryState.CLAIMED,
+                claimed_by=worker,
+                claimed_until=lease_until,
+                attempts=DeliveryRow.attempts + 1,
+            )
+        )
+        person = aliased(PersonRow)
+        channel = aliased(ChannelRow)
+        rows = await self._session.execute(
+            select(DeliveryRow, person, channel)
+            .outerjoin(person, person.id == DeliveryRow.person_id)
+            .outerjoin(channel, channel.id == DeliveryRow.channel_id)
+            .where(DeliveryRow.id.in_(ids))
+            .order_by(DeliveryRow.due_at, DeliveryRow.id)
+            .execution_options(populate_existing=True)
+        )
+        return [_claimed(d, p, c) for d, p, c in rows]
+
+    async def finish(
+        self, delivery_id: int, worker: str, state: DeliveryState, now: datetime, note: str = ""
+    ) -> bool:
+        """Mark a claimed delivery sent, skipped or failed; False if this sender no longer
+        held it (its lease ran out and another took it)."""
+        result = await self._session.execute(
+            update(DeliveryRow)
+            .where(
+                DeliveryRow.id == delivery_id,
+                DeliveryRow.claimed_by == worker,
+                DeliveryRow.state == DeliveryState.CLAIMED,
+            )
+            .values(
+                state=state,
+                sent_at=now if state is DeliveryState.SENT else None,
+                claimed_until=None,
+                last_error=note[:255],
+            )
+        )
+        return _count(result) == 1
+
+    async def retry(self, delivery_id: int, worker: str, at: datetime, error: str) -> None:
+        """Give a claimed delivery back to be tried again at ``at``."""
+        await self._session.execute(
+            update(DeliveryRow)
+            .where(DeliveryRow.id == delivery_id, DeliveryRow.claimed_by == worker)
+            .values(
+                state=DeliveryState.PENDING,
+                due_at=at,
+                claimed_by="",
+                claimed_until=None,
+                last_error=error[:255],
+            )
+        )
+
+    async def renew(self, worker: str, ids: Sequence[int], lease_until: datetime) -> None:
+        """Extend this sender's claims on deliveries it is still sending."""
+        for start in range(0, len(ids), 500):
+            await self._session.execute(
+                update(DeliveryRow)
+                .where(
+                    DeliveryRow.id.in_(ids[start : start + 500]),
+                    DeliveryRow.claimed_by == worker,
+                    DeliveryRow.state == DeliveryState.CLAIMED,
+                )
+                .values(claimed_until=lease_until)
+            )
+
+    async def next_due(self) -> datetime | None:
+        """When the soonest open delivery is due (an expired claim counts from its expiry)."""
+        pending = await self._session.scalar(
+            select(func.min(DeliveryRow.due_at)).where(DeliveryRow.state == DeliveryState.PENDING)
+        )
+        claimed = await self._session.scalar(
+            select(func.min(DeliveryRow.claimed_until)).where(
+                DeliveryRow.state == DeliveryState.CLAIMED
+            )
+        )
+        times = [t for t in (pending, claimed) if t is not None]
+        return min(times) if times else None
+
+    async def prune(self, before: datetime) -> int:
+        """Delete finished deliveries due before ``before``: planning never recreates them,
+        as it plans only what is still ahead."""
+        result = await self._session.execute(
+            delete(DeliveryRow).where(DeliveryRow.state.not_in(_OPEN), DeliveryRow.due_at < before)
+        )
+        return _count(result)
+
+    async def states(self) -> dict[str, DeliveryState]:
+        """Every delivery's state by key (for tests and the operator's view)."""
+        rows = await self._session.execute(select(DeliveryRow.key, DeliveryRow.state))
+        return {key: state for key, state in rows}
+
+
+def _planned_kind() -> Any:
+    return or_(DeliveryRow.kind == START, DeliveryRow.kind.startswith(REMIND))
+
+
+def _count(result: Any) -> int:
+    return int(result.rowcount)
+
+
+def _claimed(row: DeliveryRow, person: PersonRow | None, channel: ChannelRow | None) -> Claimed:
+    target: UserRef | ChannelRef | None = None
+    if person is not None:
+        target = UserRef(
+            person.platform,
+            person.network,
+            person.external_id,
+            person.display_name,
+            person.verified,
+        )
+    elif channel is not None:
+        target = ChannelRef(
+            channel.platform, channel.network, channel.external_id, channel.kind, channel.title
+        )
+    return Claimed(
+        row.id,
+        row.key,
+        row.kind,
+        row.event_id,
+        row.occurrence,
+        row.due_at,
+        row.attempts,
+        row.payload,
+        target,
+    )
