@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from bot.domain import Attendee, EventStatus, EventView, RsvpStatus
 from bot.language.durations import format_offsets
 from bot.replies import Line, Reply, ReplyKind, SpanLike, bold, cmd, line, link, reply_lines
 from bot.when import format_relative, format_span
+from bot.when.recurrence import repeat_label
 
 SEP = " · "
 
@@ -35,6 +37,9 @@ def summary_line(event: EventView, now: datetime) -> Line:
     if status is not EventStatus.SCHEDULED:
         parts.append(f"[{status.value.upper()}] ")
     parts += [bold(f"#{event.id} {event.title}"), SEP, when_text(event)]
+    if event.repeat:
+        # One date of a series: say it is one of many.
+        parts += [SEP, repeat_label(event.repeat)]
     if event.venue:
         parts += [SEP, event.venue]
     elif event.url:
@@ -53,7 +58,14 @@ def event_card(event: EventView, now: datetime, *, headline: str = "") -> Reply:
     return Reply(tuple(lines), ReplyKind.EVENT_CARD, event)
 
 
-def event_details(event: EventView, now: datetime, default_reminders: tuple[str, ...]) -> Reply:
+def event_details(
+    event: EventView,
+    now: datetime,
+    default_reminders: tuple[str, ...],
+    dates: Sequence[tuple[datetime, str, bool]] = (),
+) -> Reply:
+    """The whole event; for a repeating one, ``dates`` are its next few as (start, key,
+    called off)."""
     status = event.status(now)
     lines: list[Line] = [line(bold(f"#{event.id} {event.title}"))]
     if status is EventStatus.CANCELLED:
@@ -87,7 +99,14 @@ def event_details(event: EventView, now: datetime, default_reminders: tuple[str,
         offsets = format_offsets(event.reminders)
         lines.append(line(f"Reminders: {offsets} before" if event.reminders else "Reminders: none"))
     if event.repeat:
-        lines.append(line(f"Repeats: {event.repeat}"))
+        lines.append(line(f"Repeats: {repeat_label(event.repeat)} ({event.repeat})"))
+        if dates:
+            shown = [
+                start.astimezone(event.zone).strftime("%a %Y-%m-%d")
+                + (" (cancelled)" if cancelled else "")
+                for start, _, cancelled in dates
+            ]
+            lines.append(line("Next dates: ", ", ".join(shown)))
     if event.description:
         lines.append(line(event.description))
     if status is EventStatus.SCHEDULED:
@@ -99,6 +118,11 @@ def event_details(event: EventView, now: datetime, default_reminders: tuple[str,
                 cmd(f"who {event.id}"),
             )
         )
+        later = [key for _, key, cancelled in dates if key != event.occurrence and not cancelled]
+        if event.repeat and later:
+            lines.append(
+                line("That is for the next date; another one: ", cmd(f"rsvp {event.id}@{later[0]}"))
+            )
     return Reply(tuple(lines), ReplyKind.EVENT_CARD, event)
 
 

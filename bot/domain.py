@@ -136,6 +136,16 @@ class EventView:
     reminders: tuple[timedelta, ...] | None = None
     repeat: str = ""
     cancel_reason: str = ""
+    # A repeating event is seen one occurrence at a time: ``starts_at``, ``ends_at`` and
+    # ``counts`` are that occurrence's, ``occurrence`` is its key (its local date, see
+    # bot.when.recurrence), and ``stored_status`` is CANCELLED when that date is called off.
+    # "" for an event that happens once.
+    occurrence: str = ""
+    # The series' first start (as stored), for working out its other dates; None when the
+    # event happens once.
+    first_starts_at: datetime | None = None
+    # The series has an occurrence after this one: it is not over when this one is.
+    continues: bool = False
 
     @property
     def zone(self) -> ZoneInfo:
@@ -144,7 +154,7 @@ class EventView:
     def status(self, now: datetime) -> EventStatus:
         if self.stored_status is EventStatus.CANCELLED:
             return EventStatus.CANCELLED
-        if (self.ends_at or self.starts_at) <= now:
+        if (self.ends_at or self.starts_at) <= now and not self.continues:
             return EventStatus.PAST
         return EventStatus.SCHEDULED
 

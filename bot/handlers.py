@@ -22,14 +22,24 @@ from bot.language.arguments import (
 from bot.language.durations import format_offsets
 from bot.permissions import can_configure_channel, can_create_event, can_manage_event
 from bot.replies import Line, Reply, ReplyKind, bold, cmd, line, reply
-from bot.services.events import cancel_event, channel_zone, create_event, edit_event
+from bot.services.events import (
+    cancel_event,
+    cancel_occurrence,
+    channel_zone,
+    create_event,
+    edit_event,
+)
+from bot.services.occurrences import ALL, choose, coming_dates, day_label
 from bot.services.rsvp import RsvpOutcome, missing_event, open_event, set_rsvp
 from bot.when import format_instant, zone_label
+from bot.when.recurrence import repeat_label
 from storage import UnitOfWork
 from storage.models import EventRow
 from storage.repositories import person_ref
 
 EVENTS_SHOWN = 10
+# Dates of a repeating event listed by `event ID`.
+DATES_SHOWN = 5
 
 
 def _require_verified_creator(ctx: Context) -> None:
@@ -109,19 +119,38 @@ async def events(ctx: Context, _args: NoArgs) -> list[Reply]:
 
 async def event(ctx: Context, args: EventIdArgs) -> list[Reply]:
     async with ctx.database.unit_of_work(read_only=True) as uow:
-        view = await uow.events.view_of(args.event_id)
-    if view is None:
-        raise missing_event(args.event_id, "event")
-    return [event_details(view, ctx.now, ctx.settings.reminders)]
+        view, cancelled = await _read(ctx, uow, args, "event")
+    dates = [
+        (start, key, key in cancelled)
+        for start, key in coming_dates(view, ctx.now, cancelled, DATES_SHOWN)
+    ]
+    return [event_details(view, ctx.now, ctx.settings.reminders, dates)]
 
 
 async def who(ctx: Context, args: EventIdArgs) -> list[Reply]:
     async with ctx.database.unit_of_work(read_only=True) as uow:
-        view = await uow.events.view_of(args.event_id)
-        if view is None:
-            raise missing_event(args.event_id, "who")
-        attendees = await uow.rsvps.attendees(view.id)
+        view, _ = await _read(ctx, uow, args, "who")
+        attendees = await uow.rsvps.attendees(view.id, view.occurrence)
     return [who_reply(view, attendees, ctx.now)]
+
+
+async def _read(
+    ctx: Context, uow: UnitOfWork, args: EventIdArgs, command: str
+) -> tuple[EventView, dict[str, str]]:
+    """The event as `event` and `who` show it: for a repeating one, the date asked for
+    (which must be one of its dates) or its next one; and its called-off dates."""
+    view = await uow.events.view_of(args.event_id, now=ctx.now)
+    if view is None:
+        raise missing_event(args.event_id, command)
+    cancelled: dict[str, str] = {}
+    if view.repeat or args.occurrence is not None:
+        cancelled = await uow.events.cancelled_occurrences(view.id)
+        key = choose(view, args.occurrence, cancelled, ctx.now, command, answering=False)
+        if key != view.occurrence:
+            found = await uow.events.view_of(view.id, key)
+            assert found is not None
+            view = found
+    return view, cancelled
 
 
 async def rsvp(ctx: Context, args: RsvpArgs) -> list[Reply]:
@@ -134,7 +163,13 @@ async def unrsvp(ctx: Context, args: RsvpArgs) -> list[Reply]:
 
 async def _rsvp(ctx: Context, args: RsvpArgs, command: str) -> list[Reply]:
     outcome = await _answer(
-        ctx, args.event_id, args.status, guests=args.guests, note=args.note, command=command
+        ctx,
+        args.event_id,
+        args.status,
+        guests=args.guests,
+        note=args.note,
+        command=command,
+        occurrence=args.occurrence,
     )
     return [_rsvp_reply(ctx.message.sender, outcome, ctx)]
 
@@ -148,6 +183,7 @@ async def _answer(
     note: str | None = None,
     command: str = "rsvp",
     more_guests: int = 0,
+    occurrence: str | None = None,
 ) -> RsvpOutcome:
     """Record an answer (command or button) and queue what follows from it: notices to
     whoever moved up, and fresh cards everywhere."""
@@ -162,6 +198,7 @@ async def _answer(
             now=ctx.now,
             command=command,
             more_guests=more_guests,
+            occurrence=occurrence,
         )
     ctx.touched(outcome.event)
     return outcome
@@ -174,6 +211,8 @@ def _seats(count: int) -> str:
 def _rsvp_reply(person: UserRef, outcome: RsvpOutcome, ctx: Context) -> Reply:
     event = outcome.event
     name = f"#{event.id} {event.title}"
+    if event.occurrence:
+        name += f" on {day_label(event.starts_at, event)}"
     guests = f" with +{outcome.guests}" if outcome.guests else ""
     if outcome.status is RsvpStatus.GOING:
         said = f"you're going to {name}{guests}."
@@ -239,15 +278,33 @@ async def cancel(ctx: Context, args: CancelArgs) -> list[Reply]:
     async with ctx.database.unit_of_work() as uow:
         row = await open_event(uow, args.event_id, ctx.now, "cancel")
         await _require_manager(ctx, uow, row, "cancel")
-        outcome = await cancel_event(uow, row, args.reason, ctx.now, ctx.message.sender)
+        one_date = args.occurrence not in (None, ALL)
+        if row.repeat and args.occurrence is None:
+            raise _which_dates(await uow.events.view(row, now=ctx.now), args.reason)
+        if one_date:
+            cancelled = await uow.events.cancelled_occurrences(row.id)
+            series = await uow.events.view(row, now=ctx.now)
+            key = choose(series, args.occurrence, cancelled, ctx.now, "cancel")
+            outcome = await cancel_occurrence(
+                uow, row, key, args.reason, ctx.now, ctx.message.sender
+            )
+            # Cards show the next date: it may be another one now.
+            ctx.touched(await uow.events.view(row, now=ctx.now))
+        else:
+            outcome = await cancel_event(uow, row, args.reason, ctx.now, ctx.message.sender)
     view = outcome.event
-    ctx.touched(view)
     when = format_instant(view.starts_at, view.zone)
     because = f" Reason: {args.reason}" if args.reason else ""
     told = len(outcome.attendees_to_tell)
+    if one_date:
+        what = f"#{view.id} {view.title} on {when}. The series goes on."
+    else:
+        ctx.touched(view)
+        dates = f", every date ({repeat_label(view.repeat)})" if view.repeat else f" ({when})"
+        what = f"#{view.id} {view.title}{dates}."
     return [
         reply(
-            line(f"Cancelled #{view.id} {view.title} ({when}).{because}"),
+            line(f"Cancelled {what}{because}"),
             line(
                 f"Told {told} attendee{'s' if told != 1 else ''}."
                 if told
@@ -255,6 +312,17 @@ async def cancel(ctx: Context, args: CancelArgs) -> list[Reply]:
             ),
         )
     ]
+
+
+def _which_dates(series: EventView, reason: str) -> UserError:
+    """`cancel 12` on a repeating event: one date or all of them? Asked, not guessed."""
+    why = f" {reason}" if reason else ""
+    return UserError(
+        f"#{series.id} {series.title} repeats ({repeat_label(series.repeat)}). Call off one date: ",
+        cmd(f"cancel {series.id}@{series.occurrence}{why}"),
+        " (the next one), or every date: ",
+        cmd(f"cancel {series.id}@all{why}"),
+    )
 
 
 async def _require_manager(ctx: Context, uow: UnitOfWork, row: EventRow, command: str) -> None:
@@ -331,7 +399,7 @@ async def _set_reminder(ctx: Context, event_id: int, *, wanted: bool) -> EventVi
         person = await uow.people.upsert(ctx.message.sender, ctx.now)
         await uow.reminders.set(row.id, person.id, wanted, ctx.now)
         await uow.deliveries.request_plan(row.id, ctx.now)
-        view = await uow.events.view(row)
+        view = await uow.events.view(row, now=ctx.now)
         await uow.commit()
     return view
 

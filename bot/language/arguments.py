@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, fields
-from datetime import timedelta
+from datetime import date, timedelta
 
 from bot.domain import RsvpStatus
 from bot.errors import UserError
@@ -99,6 +99,8 @@ class NewEventArgs:
 @dataclass(frozen=True, slots=True)
 class EventIdArgs:
     event_id: int
+    # `12@2026-12-12`: that date of a repeating event; None: its next one.
+    occurrence: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +109,7 @@ class RsvpArgs:
     status: RsvpStatus
     guests: int | None = None  # None: keep what the person had (0 for a first RSVP)
     note: str | None = None  # None: keep the note
+    occurrence: str | None = None  # as in EventIdArgs
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +128,8 @@ class RemindArgs:
 class CancelArgs:
     event_id: int
     reason: str
+    # `12@2026-12-12`: one date of a repeating event; `12@all`: the whole series.
+    occurrence: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +155,12 @@ def parse_event_id(text: str, command: str) -> int:
     token = text.strip().removeprefix("#")
     if not token:
         raise UserError("Which event? Give its number.", command=command)
+    number, at, _ = token.partition("@")
+    if at and number.isdigit():
+        raise UserError(
+            f"{command} is about every date of an event: give the number alone, e.g. {number}.",
+            command=command,
+        )
     if not token.isdigit() or len(token) > 9:
         raise UserError(f"'{text.strip()[:20]}' is not an event number.", command=command)
     return int(token)
@@ -160,12 +171,44 @@ def _split_id(rest: str, command: str) -> tuple[int, str]:
     return parse_event_id(head, command), tail.strip()
 
 
+_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+def _split_target(
+    rest: str, command: str, *, whole_series: bool = False
+) -> tuple[int, str | None, str]:
+    """`12@2026-12-12 maybe` -> (12, "2026-12-12", "maybe"); without `@`, (12, None, ...).
+    With ``whole_series``, `12@all` is allowed too."""
+    head, tail = first_word(rest.strip())
+    number, at, which = head.partition("@")
+    event_id = parse_event_id(number, command)
+    if not at:
+        return event_id, None, tail.strip()
+    if whole_series and which.lower() == "all":
+        return event_id, "all", tail.strip()
+    match = _DATE.fullmatch(which)
+    valid = match is not None
+    if match is not None:
+        try:
+            date(*(int(part) for part in match.groups()))
+        except ValueError:
+            valid = False
+    if not valid:
+        also = f" or {event_id}@all for every date" if whole_series else ""
+        raise UserError(
+            f"'{head[:30]}': after @ comes a date of the event as YYYY-MM-DD, "
+            f"e.g. {event_id}@2026-12-12{also}.",
+            command=command,
+        )
+    return event_id, which, tail.strip()
+
+
 def parse_event_only(command: str) -> Callable[[str], EventIdArgs]:
     def parse(rest: str) -> EventIdArgs:
-        event_id, tail = _split_id(rest, command)
+        event_id, occurrence, tail = _split_target(rest, command)
         if tail:
             raise UserError(f"Unexpected '{tail[:30]}' after the event number.", command=command)
-        return EventIdArgs(event_id)
+        return EventIdArgs(event_id, occurrence)
 
     return parse
 
@@ -200,7 +243,7 @@ def parse_newevent(rest: str) -> NewEventArgs | GuidedNewEvent:
 
 
 def parse_rsvp(rest: str) -> RsvpArgs:
-    event_id, tail = _split_id(rest, "rsvp")
+    event_id, occurrence, tail = _split_target(rest, "rsvp")
     status, guests = RsvpStatus.GOING, None
     words = tail.split()
     seen_status = False
@@ -226,14 +269,14 @@ def parse_rsvp(rest: str) -> RsvpArgs:
         raise UserError(
             f"The note is too long ({len(note)} characters, at most {MAX_NOTE}).", command="rsvp"
         )
-    return RsvpArgs(event_id, status, guests, note or None)
+    return RsvpArgs(event_id, status, guests, note or None, occurrence)
 
 
 def parse_unrsvp(rest: str) -> RsvpArgs:
-    event_id, tail = _split_id(rest, "unrsvp")
+    event_id, occurrence, tail = _split_target(rest, "unrsvp")
     if len(tail) > MAX_NOTE:
         raise UserError(f"The note is too long (at most {MAX_NOTE} characters).", command="unrsvp")
-    return RsvpArgs(event_id, RsvpStatus.NOT_GOING, None, tail or None)
+    return RsvpArgs(event_id, RsvpStatus.NOT_GOING, None, tail or None, occurrence)
 
 
 def parse_edit(rest: str) -> EditArgs:
@@ -254,12 +297,12 @@ def parse_remindme(rest: str) -> RemindArgs:
 
 
 def parse_cancel(rest: str) -> CancelArgs:
-    event_id, reason = _split_id(rest, "cancel")
+    event_id, occurrence, reason = _split_target(rest, "cancel", whole_series=True)
     if len(reason) > MAX_REASON:
         raise UserError(
             f"The reason is too long (at most {MAX_REASON} characters).", command="cancel"
         )
-    return CancelArgs(event_id, reason)
+    return CancelArgs(event_id, reason, occurrence)
 
 
 def parse_zone_args(rest: str) -> ZoneArgs:

@@ -61,7 +61,7 @@ async def create_event(
     await uow.events.flush()
     await uow.events.link(row.id, channel_row.id, now)
     await uow.deliveries.request_plan(row.id, now)
-    view = await uow.events.view(row)
+    view = await uow.events.view(row, now=now)
     await uow.commit()
     return view
 
@@ -125,15 +125,13 @@ async def edit_event(
     # Only a new time or place is worth a message; a place typed again as it was is not.
     if moved or place_changed:
         tell = [
-            a.person
-            for a in await uow.rsvps.attendees(event.id)
-            if a.status is not RsvpStatus.NOT_GOING
-            and not same_person(a.person, actor)
-            and a.person not in promoted
+            person
+            for person in await _coming(uow, event, now)
+            if not same_person(person, actor) and person not in promoted
         ]
     await uow.deliveries.notify(event.id, "", CHANGED, tell, now, "; ".join(changes))
     await uow.deliveries.request_plan(event.id, now)
-    view = await uow.events.view(event)
+    view = await uow.events.view(event, now=now)
     await uow.commit()
     return EditOutcome(view, changes, promoted, tell)
 
@@ -162,7 +160,7 @@ def _new_when(event: EventRow, fields: EventFields, now: datetime) -> When:
         starts_at = to_utc(wall, zone, "edit")
         if ends_at is not None:
             ends_at = starts_at + (ends_at - event.starts_at)
-        if starts_at <= now:
+        if starts_at <= now and not event.repeat:
             raise UserError(
                 f"In {zone.key} that time is in the past: {format_instant(starts_at, zone)}.",
                 command="edit",
@@ -182,13 +180,39 @@ async def cancel_event(
     uow: UnitOfWork, event: EventRow, reason: str, now: datetime, actor: UserRef
 ) -> CancelOutcome:
     event.status, event.cancel_reason, event.updated_at = EventStatus.CANCELLED, reason, now
-    tell = [
-        a.person
-        for a in await uow.rsvps.attendees(event.id)
-        if a.status is not RsvpStatus.NOT_GOING and not same_person(a.person, actor)
-    ]
+    tell = [person for person in await _coming(uow, event, now) if not same_person(person, actor)]
     await uow.deliveries.notify(event.id, "", CANCELLED, tell, now, reason)
     await uow.deliveries.request_plan(event.id, now)
-    view = await uow.events.view(event)
+    view = await uow.events.view(event, now=now)
     await uow.commit()
     return CancelOutcome(view, tell)
+
+
+async def cancel_occurrence(
+    uow: UnitOfWork, event: EventRow, key: str, reason: str, now: datetime, actor: UserRef
+) -> CancelOutcome:
+    """Call off one date of a repeating event (``key``, checked by the caller); the series
+    goes on. Everyone who answered for that date, except with no, is told."""
+    await uow.events.cancel_occurrence(event.id, key, reason, now)
+    tell = [
+        a.person
+        for a in await uow.rsvps.attendees(event.id, key)
+        if a.status is not RsvpStatus.NOT_GOING and not same_person(a.person, actor)
+    ]
+    await uow.deliveries.notify(event.id, key, CANCELLED, tell, now, reason)
+    await uow.deliveries.request_plan(event.id, now)
+    view = await uow.events.view(event, key)
+    await uow.commit()
+    return CancelOutcome(view, tell)
+
+
+async def _coming(uow: UnitOfWork, event: EventRow, now: datetime) -> list[UserRef]:
+    """Who answered anything but no: for a repeating event, for any date from today on."""
+    if event.repeat:
+        today = now.astimezone(ZoneInfo(event.timezone)).date().isoformat()
+        return await uow.rsvps.coming_from(event.id, today)
+    return [
+        a.person
+        for a in await uow.rsvps.attendees(event.id)
+        if a.status is not RsvpStatus.NOT_GOING
+    ]

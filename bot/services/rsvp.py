@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from bot.domain import Counts, EventStatus, EventView, RsvpStatus, UserRef
 from bot.errors import UserError
 from bot.language.arguments import MAX_GUESTS
 from bot.replies import cmd
 from bot.seating import Party, fits, promotions
+from bot.services.occurrences import choose, over_at
 from storage import UnitOfWork
 from storage.deliveries import PROMOTED
 from storage.models import EventRow
@@ -32,7 +34,7 @@ async def open_event(uow: UnitOfWork, event_id: int, now: datetime, command: str
     event = await uow.events.get(event_id, for_update=True)
     if event is None:
         raise missing_event(event_id, command)
-    _refuse_closed(event.id, event.title, event.status, event.ends_at or event.starts_at, now)
+    _refuse_closed(event.id, event.title, event.status, over_at(event, now), now)
     return event
 
 
@@ -56,16 +58,31 @@ async def set_rsvp(
     now: datetime,
     command: str = "rsvp",
     more_guests: int = 0,
+    occurrence: str | None = None,
 ) -> RsvpOutcome:
     """Record an answer. ``guests=None`` keeps the person's guests (plus ``more_guests``, for
-    a "+1 guest" button, counted under the lock like everything else).
+    a "+1 guest" button, counted under the lock like everything else). For a repeating
+    event the answer is for ``occurrence`` (a date key), or with None for the next one that
+    has not started; seats and the waitlist are per occurrence.
 
     One query locks the event and reads its counts and the person's answer; one statement
     stores the answer; the waitlist is read only when a seat may be free for someone on it.
-    The counts in the reply follow from those read under the lock and what changed here."""
+    The counts in the reply follow from those read under the lock and what changed here.
+    A repeating event takes two more queries, under the same lock: its called-off dates,
+    then the counts and answer of the occurrence."""
     seating = await uow.rsvps.seating(event_id, person)
     if seating is None:
         raise missing_event(event_id, command)
+    key = ""
+    if seating.event.repeat or occurrence is not None:
+        cancelled = await uow.events.cancelled_occurrences(event_id)
+        if seating.event.stored_status is not EventStatus.CANCELLED:
+            key = choose(seating.event, occurrence, cancelled, now, command)
+        if key:
+            seating = await uow.rsvps.seating(
+                event_id, person, key, cancelled=cancelled, lock=False
+            )
+            assert seating is not None  # the event is locked: it cannot have gone
     event = seating.event
     _refuse_closed(
         event.id, event.title, event.stored_status, event.ends_at or event.starts_at, now
@@ -110,7 +127,7 @@ async def set_rsvp(
         # The place in line is handed out under the event lock, so it follows the order in
         # which RSVPs were really taken, not the clocks of the messages.
         after = Answer(RsvpStatus.WAITLISTED, guests, note, now, seating.last_seq + 1)
-    await uow.rsvps.save_answer(event.id, person_id, after, now, new=before is None)
+    await uow.rsvps.save_answer(event.id, person_id, after, now, new=before is None, occurrence=key)
     counts = _moved(event.counts, before, after)
     # Where this person stands in line if nobody moves up: behind those already ahead, or
     # last when they just joined.
@@ -121,9 +138,9 @@ async def set_rsvp(
         )
     promoted: list[Waiting] = []
     if _seat_may_be_free(event.capacity, counts):
-        waitlist = await uow.rsvps.waiting(event.id)
+        waitlist = await uow.rsvps.waiting(event.id, key)
         promoted = await _promote(
-            uow, event.id, event.capacity, counts.seats, waitlist, now, actor_id=person_id
+            uow, event.id, event.capacity, counts.seats, waitlist, now, actor_id=person_id, key=key
         )
         counts = _promoted(counts, promoted)
         if any(party.person_id == person_id for party in promoted):
@@ -198,18 +215,28 @@ async def _promote(
     now: datetime,
     *,
     actor_id: int | None = None,
+    key: str = "",
 ) -> list[Waiting]:
-    """Move whoever fits up, and tell them (not ``actor_id``, who reads it in the reply)."""
+    """Move whoever fits up on occurrence ``key``, and tell them (not ``actor_id``, who reads
+    it in the reply)."""
     lucky = promotions(capacity, taken, [Party(party, party.seats) for party in waitlist])
-    await uow.rsvps.promote(event_id, [party.person_id for party in lucky], now)
+    await uow.rsvps.promote(event_id, [party.person_id for party in lucky], now, key)
     told = [party.person for party in lucky if party.person_id != actor_id]
-    await uow.deliveries.notify(event_id, "", PROMOTED, told, now)
+    await uow.deliveries.notify(event_id, key, PROMOTED, told, now)
     return lucky
 
 
 async def promote_waitlist(uow: UnitOfWork, event: EventRow, now: datetime) -> list[UserRef]:
-    """Move whoever fits from the waitlist to going; call with the event locked."""
-    taken = await uow.rsvps.seats_taken(event.id)
-    waitlist = await uow.rsvps.waiting(event.id)
-    lucky = await _promote(uow, event.id, event.capacity, taken, waitlist, now)
-    return [party.person for party in lucky]
+    """Move whoever fits from the waitlist to going (on every coming date of a repeating
+    event); call with the event locked."""
+    keys = [""]
+    if event.repeat:
+        today = now.astimezone(ZoneInfo(event.timezone)).date().isoformat()
+        keys = await uow.rsvps.waitlisted_occurrences(event.id, today)
+    moved: list[UserRef] = []
+    for key in keys:
+        taken = await uow.rsvps.seats_taken(event.id, key)
+        waitlist = await uow.rsvps.waiting(event.id, key)
+        lucky = await _promote(uow, event.id, event.capacity, taken, waitlist, now, key=key)
+        moved += [party.person for party in lucky if party.person not in moved]
+    return moved
