@@ -56,7 +56,9 @@ class Adapter(Protocol):
     async def stop(self) -> None: ...
 
     async def send(self, target: UserRef | ChannelRef, reply: Reply) -> None:
-        """Deliver a reply to a channel, or privately to a person."""
+        """Deliver a reply to a channel, or privately to a person; raise Undeliverable (or
+        any error) when it surely did not go out, and return when it did or may have: the
+        scheduler sends again only what raised."""
         ...
 
     async def roles(self, user: UserRef, channel: ChannelRef) -> frozenset[Role]:
@@ -66,6 +68,15 @@ class Adapter(Protocol):
     async def event_changed(self, event: EventView) -> None:
         """Counts or details of ``event`` changed: refresh whatever shows it (cards)."""
         ...
+
+
+class Undeliverable(Exception):
+    """A network could not deliver a notice. ``retry`` says whether trying later may work
+    (the connection is down, the person is offline) or not (they blocked the bot)."""
+
+    def __init__(self, reason: str, *, retry: bool) -> None:
+        super().__init__(reason)
+        self.retry = retry
 
 
 class Outbox:
@@ -81,24 +92,16 @@ class Outbox:
     def _adapter(self, target: UserRef | ChannelRef) -> Adapter | None:
         return self._adapters.get((target.platform, target.network))
 
-    async def send(self, notice: Notice) -> bool:
-        """Deliver a notice; False (and a log line) when it could not be delivered."""
+    async def send(self, notice: Notice) -> None:
+        """Deliver a notice, or raise (Undeliverable, or the adapter's own error)."""
         adapter = self._adapter(notice.target)
         if adapter is None:
-            log.warning(
-                "no adapter for %s:%s; notice dropped",
-                notice.target.platform,
-                notice.target.network,
+            # Kept for later: the network may be back in the config after a restart.
+            raise Undeliverable(
+                f"no network {notice.target.platform}:{notice.target.network} is running",
+                retry=True,
             )
-            return False
-        try:
-            await adapter.send(notice.target, notice.reply)
-        except Exception:
-            log.exception(
-                "could not deliver a notice on %s:%s", notice.target.platform, notice.target.network
-            )
-            return False
-        return True
+        await adapter.send(notice.target, notice.reply)
 
     async def event_changed(self, event: EventView) -> None:
         """Tell every network; one failing network does not keep the others stale."""

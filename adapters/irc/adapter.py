@@ -29,7 +29,7 @@ from adapters.irc.render import fit, reply_texts
 from adapters.secrets import hide_in_logs
 from bot.config import IrcSection
 from bot.domain import ChannelKind, ChannelRef, EventView, IncomingMessage, Role, UserRef
-from bot.ports import CoreApi
+from bot.ports import CoreApi, Undeliverable
 from bot.replies import Reply, ReplyKind
 
 log = logging.getLogger(__name__)
@@ -542,10 +542,8 @@ class IrcAdapter:
             identity, last_nick = target.id, target.title
         nick = self._nick_for(identity)
         if nick is None:
-            log.info(
-                "irc %s: %s is not online; a private notice was not sent", self.network, last_nick
-            )
-            return
+            # Kept by the scheduler and tried again: they may come online before the event.
+            raise Undeliverable(f"{last_nick} is not online on {self.network}", retry=True)
         self._enqueue(nick, reply, bulk=True)
 
     def _nick_for(self, identity: str) -> str | None:

@@ -64,7 +64,7 @@ from bot.domain import (
     Role,
     UserRef,
 )
-from bot.ports import CoreApi
+from bot.ports import CoreApi, Undeliverable
 from bot.replies import Reply, ReplyKind
 
 log = logging.getLogger(__name__)
@@ -252,13 +252,22 @@ class TelegramAdapter:
         """A notice: to a channel, or to a person's private chat with the bot."""
         if isinstance(target, UserRef):
             if target.id.startswith("chat:"):
-                return  # an anonymous admin has no private chat
+                raise Undeliverable("an anonymous admin has no private chat", retry=False)
             channel = ChannelRef(PLATFORM, self.network, target.id, ChannelKind.DIRECT)
         else:
             channel = target
-        await self._post(channel, reply)
+        await self._post(channel, reply, strict=True)
 
-    async def _post(self, channel: ChannelRef, reply: Reply, reply_to: int | None = None) -> None:
+    async def _post(
+        self,
+        channel: ChannelRef,
+        reply: Reply,
+        reply_to: int | None = None,
+        *,
+        strict: bool = False,
+    ) -> None:
+        """Post ``reply``; ``strict`` raises Undeliverable for what surely did not arrive
+        (a notice is then kept and tried again later), instead of logging it."""
         app = self._require_app()
         event = reply.event if reply.kind is ReplyKind.EVENT_CARD else None
         pieces = to_html(reply, self._card_links(event))
@@ -285,6 +294,7 @@ class TelegramAdapter:
                     link_preview_options=LinkPreviewOptions(is_disabled=True),
                 ),
                 what=f"a message to {channel.id}",
+                strict=strict,
             )
             if sent is not None and isinstance(markup, InlineKeyboardMarkup) and event:
                 assert self._core is not None
@@ -330,9 +340,11 @@ class TelegramAdapter:
         *,
         what: str,
         quiet: tuple[str, ...] = (),
+        strict: bool = False,
     ) -> T | None:
         """Send, retrying with backoff what surely did not arrive; never re-send what may
-        have arrived (an answer that timed out after the request went out)."""
+        have arrived (an answer that timed out after the request went out). ``strict``:
+        raise Undeliverable instead of giving up quietly."""
         delay = self._retry_base_delay
         for attempt in range(1, SEND_ATTEMPTS + 1):
             try:
@@ -347,6 +359,9 @@ class TelegramAdapter:
                     return None
                 log.warning("telegram: could not connect to send %s (try %d)", what, attempt)
             except (BadRequest, Forbidden) as exc:
+                if strict:
+                    # Blocked, never started a private chat, chat gone: trying later won't help.
+                    raise Undeliverable(f"Telegram refused it: {exc}", retry=False) from None
                 if not any(part in str(exc) for part in quiet):
                     log.warning("telegram: %s refused: %s", what, exc)
                 return None
@@ -356,6 +371,8 @@ class TelegramAdapter:
                 await asyncio.sleep(delay)
                 delay *= 2
         log.error("telegram: gave up on %s after %d tries", what, SEND_ATTEMPTS)
+        if strict:
+            raise Undeliverable("Telegram could not be reached", retry=True)
         return None
 
     # --- roles ------------------------------------------------------------------------------

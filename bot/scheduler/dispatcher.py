@@ -28,7 +28,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.config import BotSection
 from bot.domain import ChannelRef, DeliveryState, EventStatus, UserRef
 from bot.language.invocation import preferred_prefix
-from bot.ports import Outbox
+from bot.ports import Outbox, Undeliverable
 from bot.replies import Notice, Reply, with_prefix
 from bot.scheduler import messages
 from bot.scheduler.plan import occurrence_id, plan_event
@@ -47,6 +47,8 @@ START_GRACE = timedelta(minutes=10)
 MAX_ATTEMPTS = 10
 FIRST_RETRY = timedelta(seconds=15)
 LONGEST_RETRY = timedelta(minutes=15)
+# How long stopping waits for a round under way to finish.
+STOP_WAIT = 3.0
 # Finished deliveries are kept this long after they were due, then pruned.
 KEEP = timedelta(days=30)
 
@@ -82,6 +84,7 @@ class Dispatcher:
         self._scheduler: AsyncIOScheduler | None = None
         self._wake_at: datetime | None = None
         self._kicked = asyncio.Event()
+        self._idle = asyncio.Event()
         self._worker: asyncio.Task[None] | None = None
         self._in_flight: set[int] = set()
 
@@ -109,6 +112,11 @@ class Dispatcher:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
         if self._worker is not None:
+            # A round under way or asked for (a notice just written) may finish first.
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + STOP_WAIT
+            while (self._kicked.is_set() or not self._idle.is_set()) and loop.time() < deadline:
+                await asyncio.sleep(0.01)
             self._worker.cancel()
             await asyncio.gather(self._worker, return_exceptions=True)
             self._worker = None
@@ -145,7 +153,9 @@ class Dispatcher:
     async def _work(self) -> None:
         """One round at a time; a kick during a round makes another round follow it."""
         while True:
+            self._idle.set()
             await self._kicked.wait()
+            self._idle.clear()
             self._kicked.clear()
             try:
                 await self.run_due()
@@ -205,13 +215,19 @@ class Dispatcher:
         if reply is None:
             log.info("delivery %s skipped: %s", delivery.key, why_not)
             await self._finish(delivery, DeliveryState.SKIPPED, why_not)
-        elif await self._outbox.send(
-            Notice(target, with_prefix(reply, preferred_prefix(target.platform)))
-        ):
-            await self._finish(delivery, DeliveryState.SENT, "")
         else:
-            await self._retry(delivery, "the network did not take it")
-            return
+            try:
+                await self._outbox.send(
+                    Notice(target, with_prefix(reply, preferred_prefix(target.platform)))
+                )
+            except Undeliverable as exc:
+                if exc.retry:
+                    await self._retry(delivery, str(exc))
+                else:
+                    log.warning("delivery %s cannot be delivered: %s", delivery.key, exc)
+                    await self._finish(delivery, DeliveryState.FAILED, str(exc))
+                return
+            await self._finish(delivery, DeliveryState.SENT, "")
         if delivery.kind == START and delivery.event_id is not None:
             # An occurrence has begun: a repeating event's next ones are planned now.
             await self._plan_again(delivery.event_id)
