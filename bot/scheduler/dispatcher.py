@@ -14,6 +14,7 @@ here or in another process, takes them again.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import random
@@ -84,6 +85,7 @@ class Dispatcher:
         self._scheduler: AsyncIOScheduler | None = None
         self._wake_at: datetime | None = None
         self._kicked = asyncio.Event()
+        # Set while no round is under way or asked for.
         self._idle = asyncio.Event()
         self._worker: asyncio.Task[None] | None = None
         self._in_flight: set[int] = set()
@@ -113,10 +115,8 @@ class Dispatcher:
             self._scheduler = None
         if self._worker is not None:
             # A round under way or asked for (a notice just written) may finish first.
-            loop = asyncio.get_running_loop()
-            deadline = loop.time() + STOP_WAIT
-            while (self._kicked.is_set() or not self._idle.is_set()) and loop.time() < deadline:
-                await asyncio.sleep(0.01)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._idle.wait(), STOP_WAIT)
             self._worker.cancel()
             await asyncio.gather(self._worker, return_exceptions=True)
             self._worker = None
@@ -132,6 +132,7 @@ class Dispatcher:
             self._arm(when)
 
     def kick(self) -> None:
+        self._idle.clear()
         self._kicked.set()
 
     def _arm(self, when: datetime) -> None:
@@ -153,9 +154,9 @@ class Dispatcher:
     async def _work(self) -> None:
         """One round at a time; a kick during a round makes another round follow it."""
         while True:
-            self._idle.set()
+            if not self._kicked.is_set():
+                self._idle.set()
             await self._kicked.wait()
-            self._idle.clear()
             self._kicked.clear()
             try:
                 await self.run_due()
