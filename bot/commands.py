@@ -109,28 +109,35 @@ COMMANDS: tuple[CommandSpec, ...] = (
     ),
     CommandSpec(
         "event",
-        "ID",
+        "ID[@DATE]",
         "details and counts of one event",
-        ("event 12",),
+        ("event 12", "event 12@2026-12-12"),
         a.parse_event_only("event"),
         handlers.event,
         aliases=("info",),
     ),
     CommandSpec(
         "rsvp",
-        "ID [yes|maybe|no] [+N] [note]",
+        "ID[@DATE] [yes|maybe|no] [+N] [note]",
         "answer for an event (default: yes)",
-        ("rsvp 12", "rsvp 12 +1 bringing a friend", "rsvp 12 maybe", "rsvp 12 no"),
+        (
+            "rsvp 12",
+            "rsvp 12 +1 bringing a friend",
+            "rsvp 12 maybe",
+            "rsvp 12 no",
+            "rsvp 12@2026-12-12",
+        ),
         a.parse_rsvp,
         handlers.rsvp,
         details=(
             "+N brings N guests, who take seats too. When the event is full you join the "
-            "waitlist and move up automatically when a seat frees."
+            "waitlist and move up automatically when a seat frees. For a repeating event "
+            "the answer is for its next date; @DATE picks another (see event ID)."
         ),
     ),
     CommandSpec(
         "unrsvp",
-        "ID",
+        "ID[@DATE]",
         "you're not going after all (same as rsvp ID no)",
         ("unrsvp 12",),
         a.parse_unrsvp,
@@ -138,9 +145,9 @@ COMMANDS: tuple[CommandSpec, ...] = (
     ),
     CommandSpec(
         "who",
-        "ID",
+        "ID[@DATE]",
         "who is going, the waitlist in order, and maybes",
-        ("who 12",),
+        ("who 12", "who 12@2026-12-12"),
         a.parse_event_only("who"),
         handlers.who,
     ),
@@ -168,12 +175,16 @@ COMMANDS: tuple[CommandSpec, ...] = (
     ),
     CommandSpec(
         "cancel",
-        "ID [reason]",
+        "ID[@DATE|@all] [reason]",
         "cancel an event and tell everyone who answered",
-        ("cancel 12 the venue is closed",),
+        ("cancel 12 the venue is closed", "cancel 12@2026-12-12 holiday", "cancel 12@all"),
         a.parse_cancel,
         handlers.cancel,
         access="the organizer or an admin",
+        details=(
+            "For a repeating event, @DATE calls off one date (the series goes on) and @all "
+            "every date."
+        ),
     ),
     CommandSpec(
         "tz",

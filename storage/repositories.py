@@ -396,7 +396,8 @@ _PROMOTE = (
 )
 
 
-def _view_of(row: Row[Any]) -> EventView:
+def _view_of(row: Row[Any], counts: Counts | None = None) -> EventView:
+    """The view of a row of _EVENT_AND_ORGANIZER with counts (or with ``counts`` given)."""
     return EventView(
         id=row.id,
         title=row.title,
@@ -415,13 +416,7 @@ def _view_of(row: Row[Any]) -> EventView:
             row.organizer_display,
             row.organizer_verified,
         ),
-        counts=Counts(
-            going=row.going,
-            seats=row.seats,
-            waitlisted=row.waitlisted,
-            maybe=row.maybe,
-            not_going=row.not_going,
-        ),
+        counts=_counts_of(row) if counts is None else counts,
         reminders=None if row.reminders is None else parse_offsets(row.reminders),
         repeat=row.repeat,
         cancel_reason=row.cancel_reason,
@@ -672,7 +667,7 @@ class EventRepository:
         ).all()
         views, total = [_view_of(row) for row in rows], rows[0].total if rows else 0
         series = [
-            _view_of(row)
+            _view_of(row, Counts())
             for row in await self._session.execute(_SERIES, {"channel_id": channel_id})
         ]
         if not series:
@@ -764,7 +759,7 @@ class EventRepository:
         self, series: EventView, occurrence: str | None, now: datetime | None
     ) -> EventView:
         cancelled = await self.cancelled_occurrences(series.id)
-        if occurrence is None:
+        if not occurrence:  # "": news about the whole series, shown at its next date
             occurrence = next_occurrence(series, now or datetime.now(UTC), cancelled)
         counts = (await self.counts_at([(series.id, occurrence)]))[series.id, occurrence]
         return at_occurrence(series, occurrence, counts, cancelled)
