@@ -200,7 +200,10 @@ async def _db_upgrade(args: argparse.Namespace, config: Config) -> int:
 async def _check_config(args: argparse.Namespace, config: Config) -> int:
     bot = config.bot
     print(f"{args.config}: OK")
-    print(f"  time zone: {bot.timezone}; reminders: {', '.join(bot.reminders) or 'none'}")
+    print(
+        f"  time zone: {bot.timezone}; reminders: {', '.join(bot.reminders) or 'none'}; "
+        f"weekly digest: {bot.digest or 'off'}"
+    )
     print(f"  database: {redact_url(bot.database_url)}")
     print(f"  admins: {len(bot.admins)}")
     if config.telegram is not None:

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot import handlers
+from bot import channel_settings, handlers
 from bot.context import Context
 from bot.errors import UserError
 from bot.language import arguments as a
@@ -194,6 +194,20 @@ COMMANDS: tuple[CommandSpec, ...] = (
         a.parse_zone_args,
         handlers.tz,
         access="anyone to show; an admin of the channel to set",
+    ),
+    CommandSpec(
+        "settings",
+        "[remind=OFFSETS] [digest=DAYS HH:MM|off|default]",
+        "show or change this channel's reminder times and weekly digest",
+        ("settings", "settings remind=1d,2h", "settings digest=mon 09:00", "settings digest=off"),
+        channel_settings.parse_settings,
+        channel_settings.settings,
+        access="anyone to show; an admin of the channel to change",
+        details=(
+            "remind= is when events announced here are reminded (an event's own remind= wins); "
+            "digest= posts the coming week's events here at that time, in the channel's zone. "
+            "`default` goes back to the bot's config."
+        ),
     ),
     CommandSpec(
         "help",

@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from bot.errors import UserError
+from bot.language.digest import parse_digest
 from bot.language.durations import parse_offsets
 from bot.when import parse_zone
 
@@ -45,6 +46,17 @@ class BotSection(_Section):
     database_url: str = DEFAULT_DATABASE_URL
     admins: tuple[str, ...] = ()
     reminders: tuple[str, ...] = ("1d", "1h")
+    # When channels get a weekly digest of upcoming events, e.g. "mon 09:00" in each
+    # channel's zone; "" (the default) is off. A channel can set its own (`settings`).
+    digest: str = ""
+
+    @field_validator("digest")
+    @classmethod
+    def _digest_time(cls, value: str) -> str:
+        try:
+            return parse_digest(value)
+        except UserError as exc:
+            raise ValueError(str(exc)) from None
 
     @field_validator("timezone")
     @classmethod

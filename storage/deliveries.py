@@ -28,6 +28,8 @@ REMIND = "remind:"
 PROMOTED = "promoted"
 CHANGED = "changed"
 CANCELLED = "cancelled"
+# A channel's weekly digest of upcoming events.
+DIGEST = "digest"
 
 _OPEN = (DeliveryState.PENDING, DeliveryState.CLAIMED)
 
@@ -168,6 +170,17 @@ class DeliveryRepository:
                 DeliveryRow.event_id == event_id,
                 DeliveryRow.state == DeliveryState.PENDING,
                 _planned_kind(),
+            )
+        )
+        return set(rows)
+
+    async def digest_keys(self, channel_id: int) -> set[str]:
+        """Keys of the channel's digests still waiting to be sent."""
+        rows = await self._session.scalars(
+            select(DeliveryRow.key).where(
+                DeliveryRow.channel_id == channel_id,
+                DeliveryRow.state == DeliveryState.PENDING,
+                DeliveryRow.kind == DIGEST,
             )
         )
         return set(rows)

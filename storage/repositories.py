@@ -32,6 +32,7 @@ from sqlalchemy.sql import ColumnElement, FromClause
 
 from bot.domain import (
     Attendee,
+    ChannelKind,
     ChannelRef,
     Counts,
     EventStatus,
@@ -575,6 +576,19 @@ class PeopleRepository:
 class ChannelRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+
+    async def with_digest(self, *, by_default: bool) -> list[ChannelRow]:
+        """Group channels that get a weekly digest: those that set a time, and, when the
+        config sets one (``by_default``), those that set nothing."""
+        chosen = ChannelRow.digest != ""
+        if not by_default:
+            chosen = and_(ChannelRow.digest.is_not(None), chosen)
+        else:
+            chosen = or_(ChannelRow.digest.is_(None), chosen)
+        rows = await self._session.scalars(
+            select(ChannelRow).where(ChannelRow.kind == ChannelKind.GROUP, chosen)
+        )
+        return list(rows)
 
     async def find(self, ref: ChannelRef) -> ChannelRow | None:
         return await self._session.scalar(

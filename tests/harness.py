@@ -79,12 +79,13 @@ class Chat:
         timezone: str = "UTC",
         admins: tuple[str, ...] = (),
         clock: Clock | None = None,
+        digest: str = "",
     ) -> None:
         self.clock = clock or Clock()
         self.network = FakeNetwork()
         outbox = Outbox()
         outbox.register(self.network)
-        settings = BotSection(timezone=timezone, admins=admins)
+        settings = BotSection(timezone=timezone, admins=admins, digest=digest)
         self.core = Core(database, settings, outbox, self.clock)
         # Not started: `deliver` runs what is due by the chat's clock, as the bot's scheduler
         # would at that moment. Like the bot's, it is woken when a command plans something.

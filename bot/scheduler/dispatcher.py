@@ -32,9 +32,19 @@ from bot.language.invocation import preferred_prefix
 from bot.ports import Outbox, Undeliverable
 from bot.replies import Notice, Reply, with_prefix
 from bot.scheduler import messages
+from bot.scheduler.digest import compose_digest, digest_spec, plan_digest
 from bot.scheduler.plan import occurrence_id, plan_event
 from storage import Database
-from storage.deliveries import CANCELLED, CHANGED, PLAN, PROMOTED, REMIND, START, Claimed
+from storage.deliveries import (
+    CANCELLED,
+    CHANGED,
+    DIGEST,
+    PLAN,
+    PROMOTED,
+    REMIND,
+    START,
+    Claimed,
+)
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +58,8 @@ START_GRACE = timedelta(minutes=10)
 MAX_ATTEMPTS = 10
 FIRST_RETRY = timedelta(seconds=15)
 LONGEST_RETRY = timedelta(minutes=15)
+# A digest this late is dropped (the bot was down): the next one is planned instead.
+DIGEST_GRACE = timedelta(hours=6)
 # How long stopping waits for a round under way to finish.
 STOP_WAIT = 3.0
 # Finished deliveries are kept this long after they were due, then pruned.
@@ -105,6 +117,7 @@ class Dispatcher:
         scheduler.start()
         self._scheduler = scheduler
         self._database.on_planned = self.due
+        await self.plan_digests()
         self._worker = asyncio.create_task(self._work(), name="deliveries")
         self.kick()  # whatever came due while the bot was down
 
@@ -232,11 +245,25 @@ class Dispatcher:
         if delivery.kind == START and delivery.event_id is not None:
             # An occurrence has begun: a repeating event's next ones are planned now.
             await self._plan_again(delivery.event_id)
+        elif delivery.kind == DIGEST and isinstance(target, ChannelRef):
+            async with self._database.unit_of_work() as uow:
+                channel = await uow.channels.find(target)
+                if channel is not None:
+                    await plan_digest(uow, channel, self._settings, max(now, delivery.due_at))
+                await uow.commit()
 
     async def _compose(
         self, delivery: Claimed, target: UserRef | ChannelRef, now: datetime
     ) -> tuple[Reply | None, str]:
         """The message, or None and why it is not worth sending any more."""
+        if delivery.kind == DIGEST and isinstance(target, ChannelRef):
+            if now - delivery.due_at > DIGEST_GRACE:
+                return None, "too late: the next digest is nearer"
+            async with self._database.unit_of_work(read_only=True) as uow:
+                channel = await uow.channels.find(target)
+                if channel is None or not digest_spec(channel, self._settings):
+                    return None, "the channel's digest is off"
+                return await compose_digest(uow, channel, now)
         assert delivery.event_id is not None
         async with self._database.unit_of_work(read_only=True) as uow:
             event = await uow.events.view_of(delivery.event_id, occurrence=delivery.occurrence)
@@ -290,6 +317,15 @@ class Dispatcher:
         now = self._clock()
         async with self._database.unit_of_work() as uow:
             await plan_event(uow, event_id, now, self._settings.reminder_offsets)
+            await uow.commit()
+
+    async def plan_digests(self) -> None:
+        """Plan the next digest of every channel that has one: after a restart, and when the
+        config's digest time changed."""
+        now = self._clock()
+        async with self._database.unit_of_work() as uow:
+            for channel in await uow.channels.with_digest(by_default=bool(self._settings.digest)):
+                await plan_digest(uow, channel, self._settings, now)
             await uow.commit()
 
     async def _renew(self) -> None:

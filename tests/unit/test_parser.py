@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from bot.channel_settings import SettingsArgs
 from bot.commands import COMMANDS, MAX_INPUT, UnknownCommand, parse_command
 from bot.domain import RsvpStatus
 from bot.errors import UserError
@@ -294,6 +295,20 @@ COMMAND_CASES = [
     pytest.param("!tz Europe/Warsaw", "tz", ZoneArgs("Europe/Warsaw"), id="tz-set"),
     pytest.param("/tz europe/warsaw", "tz", ZoneArgs("Europe/Warsaw"), id="tz-case-insensitive"),
     pytest.param("!tz UTC", "tz", ZoneArgs("UTC"), id="tz-utc"),
+    # settings
+    pytest.param("!settings", "settings", SettingsArgs(), id="settings-show"),
+    pytest.param(
+        "!settings remind=2h, 30m digest=Monday 9:00",
+        "settings",
+        SettingsArgs("2h,30m", "mon 09:00"),
+        id="settings-both",
+    ),
+    pytest.param(
+        "/settings digest=off remind=default",
+        "settings",
+        SettingsArgs("default", ""),
+        id="settings-off-and-default",
+    ),
     # help
     pytest.param("!help", "help", HelpArgs(None), id="help"),
     pytest.param("/help rsvp", "help", HelpArgs("rsvp"), id="help-topic"),
