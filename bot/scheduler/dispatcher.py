@@ -266,7 +266,9 @@ class Dispatcher:
                 return await compose_digest(uow, channel, now)
         assert delivery.event_id is not None
         async with self._database.unit_of_work(read_only=True) as uow:
-            event = await uow.events.view_of(delivery.event_id, occurrence=delivery.occurrence)
+            event = await uow.events.view_of(
+                delivery.event_id, occurrence=delivery.occurrence, now=now
+            )
         if event is None:
             return None, "the event is gone"
         kind = delivery.kind

@@ -8,11 +8,12 @@ cancellation drops them, and a reminder whose time has passed is never planned l
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from bot.domain import EventStatus
 from bot.language.durations import format_offset, parse_offsets
-from bot.when.recurrence import occurrence_key, occurrence_starts
+from bot.when.recurrence import next_starts, occurrence_key
 from storage import UnitOfWork
 from storage.deliveries import REMIND, START, Planned, planned_key
 from storage.models import ChannelRow, EventRow
@@ -38,7 +39,8 @@ async def plan_event(
     if event is not None and event.status is EventStatus.SCHEDULED:
         channels = await uow.channels.linked_to(event_id)
         people = await uow.reminders.person_ids(event_id)
-        wanted = wanted_deliveries(event, channels, people, now, defaults)
+        cancelled = set(await uow.events.cancelled_occurrences(event_id))
+        wanted = wanted_deliveries(event, channels, people, now, defaults, cancelled)
     keys = {p.key for p in wanted}
     await uow.deliveries.drop(await uow.deliveries.planned_keys(event_id) - keys)
     await uow.deliveries.add(wanted, now)
@@ -50,8 +52,10 @@ def wanted_deliveries(
     people: list[int],
     now: datetime,
     defaults: tuple[timedelta, ...],
+    cancelled: Collection[str] = (),
 ) -> list[Planned]:
-    """Every reminder and start post of the coming occurrences that is still ahead."""
+    """Every reminder and start post of the coming occurrences (not called off) that is
+    still ahead."""
     own = None if event.reminders is None else parse_offsets(event.reminders)
     offsets = {
         channel.id: own if own is not None else _channel_offsets(channel, defaults)
@@ -62,7 +66,7 @@ def wanted_deliveries(
     personal = own if own is not None else _channel_offsets(origin, defaults)
     longest = max([*(o for each in offsets.values() for o in each), *personal], default=None)
     wanted: list[Planned] = []
-    for start in _coming(event, now, longest):
+    for start in _coming(event, now, longest, cancelled):
         # Keys name the start, so a moved event gets fresh reminders; the answers' key (a
         # date of a repeating event) says which occurrence the message shows.
         named = occurrence_id(start)
@@ -97,11 +101,13 @@ def _channel_offsets(
     return parse_offsets(channel.reminders)
 
 
-def _coming(event: EventRow, now: datetime, longest: timedelta | None) -> list[datetime]:
+def _coming(
+    event: EventRow, now: datetime, longest: timedelta | None, cancelled: Collection[str]
+) -> list[datetime]:
     """Starts of the occurrences whose reminders may still be ahead: every one that starts
     within the longest reminder offset, and the first after that."""
-    starts = occurrence_starts(
-        event.starts_at, event.timezone, event.repeat, after=now, count=AHEAD
+    starts = next_starts(
+        event.starts_at, event.timezone, event.repeat, after=now, count=AHEAD, skip=cancelled
     )
     horizon = now + (longest or timedelta())
     coming: list[datetime] = []

@@ -4,6 +4,8 @@ restarts, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -242,3 +244,49 @@ async def planned(database: Database) -> dict[str, DeliveryState]:
     async with database.unit_of_work(read_only=True) as uow:
         states = await uow.deliveries.states()
     return {key: state for key, state in states.items() if "/plan/" not in key}
+
+
+async def week_of(chat: Chat, day: datetime) -> list[str]:
+    """Run the clock through one date of a weekly 18:00 Berlin event: its 1h reminder at
+    17:00 local time, its start post at 18:00. Returns what was posted."""
+    berlin = ZoneInfo("Europe/Berlin")
+    posted: list[str] = []
+    for hour in (16, 17, 18):
+        before = len(chat.network.posted_in("#main"))
+        chat.clock.now = day.replace(hour=hour, tzinfo=berlin).astimezone(UTC)
+        await chat.deliver()
+        posted += [p.splitlines()[0] for p in chat.network.posted_in("#main")[before:]]
+    return posted
+
+
+async def test_a_weekly_event_is_reminded_at_18_00_local_time_across_the_spring_change(
+    database: Database,
+) -> None:
+    chat = Chat(database, timezone="Europe/Berlin")
+    created = await chat.say(
+        "!newevent Coffee | 2027-03-17 18:00 | repeat=weekly remind=1h", "olga"
+    )
+    assert created.startswith("Created #1 Coffee")
+    await chat.say("!rsvp 1", "bob")  # the first date only
+    await chat.say("!cancel 1@2027-03-31 Easter", "olga")
+
+    expected = ["Reminder: #1 Coffee starts in 1 h.", "Starting now: #1 Coffee."]
+    for day in (17, 24):  # CET, UTC+1
+        assert await week_of(chat, datetime(2027, 3, day)) == expected
+    assert await week_of(chat, datetime(2027, 3, 31)) == []  # called off
+    assert await week_of(chat, datetime(2027, 4, 7)) == expected  # CEST, UTC+2
+    # The reminders showed each date's own answers.
+    reminders = [p for p in chat.network.posted_in("#main") if p.startswith("Reminder")]
+    assert [r.splitlines()[1].rsplit(" · ", 1)[1] for r in reminders] == [
+        "1 going",
+        "0 going",
+        "0 going",
+    ]
+
+
+async def test_a_weekly_event_keeps_18_00_across_the_autumn_change(database: Database) -> None:
+    chat = Chat(database, timezone="Europe/Berlin")
+    await chat.say("!newevent Coffee | 2027-10-20 18:00 | repeat=weekly remind=1h", "olga")
+    expected = ["Reminder: #1 Coffee starts in 1 h.", "Starting now: #1 Coffee."]
+    for day in (datetime(2027, 10, 20), datetime(2027, 10, 27), datetime(2027, 11, 3)):
+        assert await week_of(chat, day) == expected
