@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.cards import event_card, event_details, summary_line, who_reply
 from bot.context import Context
 from bot.domain import ChannelKind, Choice, EventView, RsvpStatus, UserRef
@@ -22,6 +24,7 @@ from bot.language.arguments import (
 from bot.language.durations import format_offsets
 from bot.permissions import can_configure_channel, can_create_event, can_manage_event
 from bot.replies import Line, Reply, ReplyKind, bold, cmd, line, reply
+from bot.scheduler.plan import reminder_offsets
 from bot.services.events import (
     cancel_event,
     cancel_occurrence,
@@ -371,37 +374,43 @@ async def tz(ctx: Context, args: ZoneArgs) -> list[Reply]:
 
 
 async def remindme(ctx: Context, args: RemindArgs) -> list[Reply]:
-    event = await _set_reminder(ctx, args.event_id, wanted=args.wanted)
+    event, offsets = await _set_reminder(ctx, args.event_id, wanted=args.wanted)
     name = f"#{event.id} {event.title}"
+    who = ctx.message.sender.display
     if not args.wanted:
-        return [reply(f"No private reminders for {name}.")]
-    offsets = (
-        format_offsets(event.reminders)
-        if event.reminders is not None
-        else ",".join(ctx.settings.reminders)
-    )
+        return [reply(f"{who}: no private reminders for {name}.")]
+    if not offsets:
+        return [reply(f"{who}: {name} has no reminder times (remind=none), so none will come.")]
+    how = {
+        "telegram": "If we have never talked in private, open a chat with me and press Start "
+        "once, so I can write to you. ",
+        "irc": "They come as private messages while you are online. ",
+    }.get(ctx.message.channel.platform, "")
     return [
         reply(
-            line(f"I'll remind you privately before {name} ({offsets} before it starts)."),
             line(
-                "If we have never talked in private, message me there once so I can write "
-                "to you. Stop with ",
-                cmd(f"remindme {event.id} off"),
-                ".",
+                f"{who}: I'll remind you privately before {name} "
+                f"({format_offsets(offsets)} before it starts)."
             ),
+            line(how, "Stop with ", cmd(f"remindme {event.id} off"), "."),
         )
     ]
 
 
-async def _set_reminder(ctx: Context, event_id: int, *, wanted: bool) -> EventView:
+async def _set_reminder(
+    ctx: Context, event_id: int, *, wanted: bool
+) -> tuple[EventView, tuple[timedelta, ...]]:
+    """Turn someone's private reminders on or off; returns the event and when they come."""
     async with ctx.database.unit_of_work() as uow:
         row = await open_event(uow, event_id, ctx.now, "remindme")
         person = await uow.people.upsert(ctx.message.sender, ctx.now)
         await uow.reminders.set(row.id, person.id, wanted, ctx.now)
         await uow.deliveries.request_plan(row.id, ctx.now)
+        origin = await uow.channels.get(row.origin_channel_id)
+        offsets = reminder_offsets(row, origin, ctx.settings.reminder_offsets)
         view = await uow.events.view(row, now=ctx.now)
         await uow.commit()
-    return view
+    return view, offsets
 
 
 _BUTTON_STATUS = {
@@ -415,7 +424,7 @@ _BUTTON_STATUS = {
 async def press(ctx: Context, event_id: int, choice: Choice) -> str:
     """A card's button: the same rules as `rsvp` (or `remindme`), answered with a toast."""
     if choice is Choice.REMIND:
-        event = await _set_reminder(ctx, event_id, wanted=True)
+        event, _ = await _set_reminder(ctx, event_id, wanted=True)
         return f"🔔 I'll remind you privately before #{event.id}"
     outcome = await _answer(
         ctx,

@@ -577,6 +577,9 @@ class ChannelRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
+    async def get(self, channel_id: int) -> ChannelRow | None:
+        return await self._session.get(ChannelRow, channel_id)
+
     async def with_digest(self, *, by_default: bool) -> list[ChannelRow]:
         """Group channels that get a weekly digest: those that set a time, and, when the
         config sets one (``by_default``), those that set nothing."""

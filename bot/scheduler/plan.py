@@ -56,14 +56,9 @@ def wanted_deliveries(
 ) -> list[Planned]:
     """Every reminder and start post of the coming occurrences (not called off) that is
     still ahead."""
-    own = None if event.reminders is None else parse_offsets(event.reminders)
-    offsets = {
-        channel.id: own if own is not None else _channel_offsets(channel, defaults)
-        for channel in channels
-    }
-    # A personal reminder follows the event, else the channel it was created in.
+    offsets = {channel.id: reminder_offsets(event, channel, defaults) for channel in channels}
     origin = next((c for c in channels if c.id == event.origin_channel_id), None)
-    personal = own if own is not None else _channel_offsets(origin, defaults)
+    personal = reminder_offsets(event, origin, defaults)
     longest = max([*(o for each in offsets.values() for o in each), *personal], default=None)
     wanted: list[Planned] = []
     for start in _coming(event, now, longest, cancelled):
@@ -93,9 +88,14 @@ def wanted_deliveries(
     return wanted
 
 
-def _channel_offsets(
-    channel: ChannelRow | None, defaults: tuple[timedelta, ...]
+def reminder_offsets(
+    event: EventRow, channel: ChannelRow | None, defaults: tuple[timedelta, ...]
 ) -> tuple[timedelta, ...]:
+    """When ``event`` is reminded in ``channel``: the event's own `remind=`, else the
+    channel's default, else the config's. A personal reminder follows the channel the event
+    was created in."""
+    if event.reminders is not None:
+        return parse_offsets(event.reminders)
     if channel is None or channel.reminders is None:
         return defaults
     return parse_offsets(channel.reminders)

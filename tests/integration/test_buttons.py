@@ -55,11 +55,13 @@ async def test_a_stale_button_changes_nothing_and_says_why(chat: Chat) -> None:
 
 async def test_remindme_and_the_remind_button_record_a_private_reminder(chat: Chat) -> None:
     answer = await chat.say("!remindme 1", "bob")
-    assert answer.startswith("I'll remind you privately before #1 Coffee (1d,1h before it starts).")
+    assert answer.startswith(
+        "bob: I'll remind you privately before #1 Coffee (1d,1h before it starts)."
+    )
     assert await press(chat, "carol", Choice.REMIND) == "🔔 I'll remind you privately before #1"
     async with chat.core.database.unit_of_work() as uow:
         assert [p.display for p in await uow.reminders.people(1)] == ["bob", "carol"]
-    assert await chat.say("!remindme 1 off", "bob") == "No private reminders for #1 Coffee."
+    assert await chat.say("!remindme 1 off", "bob") == "bob: no private reminders for #1 Coffee."
     async with chat.core.database.unit_of_work() as uow:
         assert [p.display for p in await uow.reminders.people(1)] == ["carol"]
 

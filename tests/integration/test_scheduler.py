@@ -290,3 +290,18 @@ async def test_a_weekly_event_keeps_18_00_across_the_autumn_change(database: Dat
     expected = ["Reminder: #1 Coffee starts in 1 h.", "Starting now: #1 Coffee."]
     for day in (datetime(2027, 10, 20), datetime(2027, 10, 27), datetime(2027, 11, 3)):
         assert await week_of(chat, day) == expected
+
+
+async def test_remindme_says_when_the_reminders_come_by_the_channels_default(
+    chat: Chat,
+) -> None:
+    chat.make_channel_admin("olga")
+    await chat.say("!settings remind=3h", "olga")
+    await coffee(chat)
+    assert (await chat.say("!remindme 1", "bob")).startswith(
+        "bob: I'll remind you privately before #1 Coffee (3h before it starts)."
+    )
+    await at(chat, 22, 15)
+    assert [m.splitlines()[0] for m in chat.network.sent_to("id-bob")] == [
+        "Reminder, bob: #1 Coffee starts in 3 h."
+    ]
