@@ -3,9 +3,11 @@ Bot API server, with the real core on SQLite."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ from bot.app import running_bot
 from bot.commands import COMMANDS
 from bot.config import BotSection, TelegramSection
 from bot.core import Core
+from bot.domain import DeliveryState
 from tests.telegram.fake_api import FakeBotApi, SentMessage
 
 GROUP = -100123
@@ -284,3 +287,42 @@ async def test_a_send_that_timed_out_after_arriving_is_not_sent_twice(
     await api.wait_for(lambda: "may have arrived; not re-sent" in caplog.text, timeout=10)
     assert len(api.sent(GROUP)) == 1
     assert len(api.calls_to("sendMessage")) == 1
+
+
+async def test_reminders_reach_the_group_and_whoever_pressed_remind_me(
+    telegram: Telegram,
+) -> None:
+    card = await telegram.say("/newevent Coffee & cake | in 2 hours | remind=1m")
+    telegram.api.private(telegram.bob)  # Bob has pressed Start in a private chat with the bot
+    for person in (telegram.bob, telegram.alice):  # Alice never has
+        telegram.api.press_button(telegram.group, person, card.message_id, "rsvp:1:remind")
+    await telegram.api.wait_for(lambda: len(telegram.api.answers) == 2)
+    before = len(telegram.api.sent(GROUP))
+    # Minutes are the finest a person can type: move the start to 62 s from now, so the
+    # 1-minute reminders are due in 2 s.
+    async with telegram.core.database.unit_of_work() as uow:
+        event = await uow.events.get(1)
+        assert event is not None
+        event.starts_at = datetime.now(UTC) + timedelta(seconds=62)
+        await uow.deliveries.request_plan(1, datetime.now(UTC))
+        await uow.commit()
+
+    in_group = await telegram.next_message(GROUP, before)
+    private = await telegram.next_message(telegram.bob["id"], 0)
+    assert in_group.text is not None
+    assert in_group.text.startswith("Reminder: <b>#1 Coffee &amp; cake</b> starts in 1 min.")
+    assert private.text is not None
+    assert private.text.startswith("Reminder, Bob: <b>#1 Coffee &amp; cake</b> starts in 1 min.")
+
+    # Telegram refuses a private message to Alice: recorded as failed, not tried again.
+    async def states() -> list[DeliveryState]:
+        async with telegram.core.database.unit_of_work(read_only=True) as uow:
+            found = await uow.deliveries.states()
+        return sorted(state for key, state in found.items() if "remind:1m" in key)
+
+    expected = [DeliveryState.FAILED, DeliveryState.SENT, DeliveryState.SENT]
+    for _ in range(100):  # the private message to Alice may still be on its way
+        if await states() == expected:
+            break
+        await asyncio.sleep(0.05)
+    assert await states() == expected
