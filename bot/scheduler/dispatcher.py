@@ -273,7 +273,9 @@ class Dispatcher:
             return None, "the event is gone"
         kind = delivery.kind
         if kind == CANCELLED:
-            return messages.cancelled(event, delivery.payload), ""
+            # A notice about no date in particular is about the whole series.
+            series = bool(event.repeat) and not delivery.occurrence
+            return messages.cancelled(event, delivery.payload, series=series), ""
         if event.stored_status is EventStatus.CANCELLED:
             return None, "the event is cancelled"
         if kind in (PROMOTED, CHANGED):

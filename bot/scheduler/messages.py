@@ -13,6 +13,7 @@ from bot.cards import counts_text, summary_line, when_text
 from bot.domain import ChannelRef, EventView, UserRef
 from bot.replies import Reply, ReplyKind, bold, cmd, line, reply
 from bot.when import format_relative
+from bot.when.recurrence import repeat_label
 
 
 def starts_in(event: EventView, now: datetime) -> str:
@@ -71,9 +72,14 @@ def changed(event: EventView, now: datetime, changes: str) -> Reply:
     )
 
 
-def cancelled(event: EventView, reason: str) -> Reply:
+def cancelled(event: EventView, reason: str, *, series: bool) -> Reply:
+    """One date called off, or (``series``) a repeating event with all its dates."""
     because = f" Reason: {reason}" if reason else ""
+    what = (
+        f" ({repeat_label(event.repeat)}) is cancelled: all its dates."
+        if series
+        else f" ({when_text(event)}) is cancelled."
+    )
     return reply(
-        line(bold(f"#{event.id} {event.title}"), f" ({when_text(event)}) is cancelled.{because}"),
-        kind=ReplyKind.NOTICE,
+        line(bold(f"#{event.id} {event.title}"), f"{what}{because}"), kind=ReplyKind.NOTICE
     )

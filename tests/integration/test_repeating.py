@@ -130,6 +130,9 @@ async def test_cancel_on_a_repeating_event_asks_which_dates(chat: Chat) -> None:
     assert await chat.say("!cancel 1@all moving house", "olga") == (
         "Cancelled #1 Coffee, every date (every week). Reason: moving house\nTold 1 attendee."
     )
+    assert chat.network.sent_to("id-bob") == [
+        "#1 Coffee (every week) is cancelled: all its dates. Reason: moving house"
+    ]
     assert (await chat.say("!events")).startswith("No upcoming events here.")
     assert await chat.say("!rsvp 1", "carol") == "#1 Coffee was cancelled."
 
