@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import MAXYEAR, UTC, datetime
 
 from dateutil.rrule import rrulestr
 
@@ -52,10 +52,20 @@ def parse_repeat(text: str, *, command: str = "newevent") -> str:
         # UNTIL as a date (`UNTIL=20270301`: up to that day) or an instant in UTC (`...Z`).
         until = _UNTIL.search(rule)
         aware = until is None or until.group(1).endswith("Z")
+        start = datetime(2026, 1, 1, tzinfo=UTC if aware else None)
         try:
-            rrulestr(rule, dtstart=datetime(2026, 1, 1, tzinfo=UTC if aware else None))
+            parsed = rrulestr(rule, dtstart=start)
         except (ValueError, TypeError) as exc:
             raise _bad(text, f" ({exc})", command) from None
+        # A rule that never matches (February 30th) sends dateutil searching to the year 9999:
+        # seconds of blocked event loop on every expansion. UNTIL does not stop that search
+        # (it stops at the first date after it, and there is none), the end of the calendar
+        # does: so try the rule on the calendar's last ten years.
+        last_years = parsed.replace(
+            dtstart=start.replace(year=MAXYEAR - 10), until=None, count=None
+        )
+        if next(iter(last_years), None) is None:
+            raise _bad(text, " (no date ever matches it)", command)
         if _TOO_OFTEN.search(rule):
             raise _bad(text, " (an event repeats at most daily)", command)
         # Answers are kept per date: two occurrences a day would share them.

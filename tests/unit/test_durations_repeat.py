@@ -195,6 +195,17 @@ def test_a_repeat_rule_is_normalised(text: str, rule: str) -> None:
             id="rrule-minutely",
         ),
         pytest.param("RRULE:FREQ=SECONDLY", "(an event repeats at most daily)", id="secondly"),
+        # Never matching: dateutil would search to the year 9999, blocking the bot for seconds.
+        pytest.param(
+            "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30",
+            "Can't read repeat='FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30' (no date ever matches it).",
+            id="rrule-february-30",
+        ),
+        pytest.param(
+            "FREQ=DAILY;BYMONTH=4;BYMONTHDAY=31;UNTIL=20300101",
+            "(no date ever matches it)",
+            id="rrule-april-31-with-until",
+        ),
     ],
 )
 def test_a_bad_repeat_is_refused_saying_what_to_write(text: str, message: str) -> None:
