@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import MAXYEAR, UTC, datetime
 
-from dateutil.rrule import rrulestr
+from dateutil.rrule import rrule, rrulestr
 
 from bot.errors import UserError
 
@@ -57,6 +57,8 @@ def parse_repeat(text: str, *, command: str = "newevent") -> str:
             parsed = rrulestr(rule, dtstart=start)
         except (ValueError, TypeError) as exc:
             raise _bad(text, f" ({exc})", command) from None
+        if not isinstance(parsed, rrule):  # a set needs more lines than one RRULE
+            raise _bad(text, "", command)
         # A rule that never matches (February 30th) sends dateutil searching to the year 9999:
         # seconds of blocked event loop on every expansion. UNTIL does not stop that search
         # (it stops at the first date after it, and there is none), the end of the calendar
