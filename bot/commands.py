@@ -206,7 +206,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         details=(
             "remind= is when events announced here are reminded (an event's own remind= wins); "
             "digest= posts the coming week's events here at that time, in the channel's zone. "
-            "`default` goes back to the bot's config."
+            "default goes back to the bot's config."
         ),
     ),
     CommandSpec(

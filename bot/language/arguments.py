@@ -161,7 +161,10 @@ def parse_event_id(text: str, command: str) -> int:
             f"{command} is about every date of an event: give the number alone, e.g. {number}.",
             command=command,
         )
-    if not token.isdigit() or len(token) > 9:
+    if token.isdigit() and len(token) > 9:
+        shown = token if len(token) <= 12 else token[:12] + "…"
+        raise UserError(f"There is no event #{shown}: event numbers are shorter.", command=command)
+    if not token.isdigit():
         raise UserError(f"'{text.strip()[:20]}' is not an event number.", command=command)
     return int(token)
 
@@ -222,6 +225,8 @@ def parse_newevent(rest: str) -> NewEventArgs | GuidedNewEvent:
     if not rest.strip():
         return GuidedNewEvent()
     parts = [p.strip() for p in rest.split("|")]
+    if len(parts) >= 2 and not parts[0] and parts[1]:
+        raise UserError("The title is missing: give it before the first |.", command="newevent")
     if len(parts) < 2 or not parts[0] or not parts[1]:
         raise UserError("Give at least a title and a time, separated by |.", command="newevent")
     title, when, *more = parts

@@ -478,7 +478,10 @@ ERROR_CASES = [
     pytest.param("!rsvp -3", "rsvp", "'-3' is not an event number.", id="rsvp-negative-id"),
     pytest.param("!rsvp #", "rsvp", "Which event?", id="rsvp-bare-hash"),
     pytest.param(
-        "!rsvp 1234567890", "rsvp", "'1234567890' is not an event number.", id="rsvp-huge-id"
+        "!rsvp 1234567890",
+        "rsvp",
+        "There is no event #1234567890: event numbers are shorter.",
+        id="rsvp-huge-id",
     ),
     pytest.param("!event", "event", "Which event?", id="event-missing-id"),
     pytest.param("!info x", "event", "'x' is not an event number.", id="info-bad-id"),
@@ -597,7 +600,7 @@ ERROR_CASES = [
     pytest.param(
         "!newevent | tomorrow 18:00",
         "newevent",
-        "Give at least a title and a time, separated by |.",
+        "The title is missing: give it before the first |.",
         id="newevent-no-title",
     ),
     pytest.param(
