@@ -90,13 +90,24 @@ class OutgoingQueue:
         return self._paused
 
     def put(self, line: str, *, bulk: bool = False) -> None:
-        """Queue ``line`` (without CR LF). After :meth:`close` the line is dropped: the
-        connection is going away and nothing would send it."""
+        """Queue ``line`` (without CR LF); it is written at once when nothing waits before it
+        and the bucket has a token. After :meth:`close` the line is dropped: the connection
+        is going away and nothing would send it."""
         if self._closed:
             log.warning("irc: a line was queued after the queue closed; dropped")
             return
         self._lanes[bulk].append(line)
         self._idle.clear()
+        if (
+            self.pending == 1
+            and not self._paused
+            and self._task is not None
+            and self._until_token() <= 0
+        ):
+            # Nothing waits and a token is there: out at once, as the task would send it after
+            # waking up (one pass of the event loop later).
+            self._send_next()
+            return
         self._wake.set()
 
     def pause(self) -> None:
