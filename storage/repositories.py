@@ -61,7 +61,6 @@ from storage.models import (
     ReminderOptInRow,
     RsvpRow,
 )
-from storage.sqlite_connection import Prepared
 
 RowT = TypeVar("RowT", bound=Base)
 
@@ -268,10 +267,6 @@ _UPDATE_ANSWER = (
     )
     .values(**_ANSWER_VALUES)
 )
-# An RSVP's statements run straight on SQLite's connection (storage/sqlite_connection.py).
-_PREPARED_SEATING = Prepared(_SEATING)
-_PREPARED_INSERT_ANSWER = Prepared(_INSERT_ANSWER)
-_PREPARED_UPDATE_ANSWER = Prepared(_UPDATE_ANSWER)
 
 _WAITLIST = (
     select(
@@ -841,19 +836,20 @@ class RsvpRepository:
             and await session.scalar(_LOCK_EVENT, {"event_id": event_id}) is None
         ):
             return None
-        rows = await _PREPARED_SEATING.rows(
-            session,
-            {
-                "event_id": event_id,
-                "occurrence": occurrence,
-                "platform": person.platform,
-                "network": person.network,
-                "external_id": person.id,
-            },
-        )
-        if not rows:
+        row = (
+            await session.execute(
+                _SEATING,
+                {
+                    "event_id": event_id,
+                    "occurrence": occurrence,
+                    "platform": person.platform,
+                    "network": person.network,
+                    "external_id": person.id,
+                },
+            )
+        ).one_or_none()
+        if row is None:
             return None
-        row = rows[0]  # one at most: the event by its key
         answer = None
         if row.answer_status is not None:
             answer = Answer(
@@ -888,8 +884,8 @@ class RsvpRepository:
         occurrence: str = "",
     ) -> None:
         """Store ``answer``: a new row when ``new``, else the person's row is changed."""
-        await (_PREPARED_INSERT_ANSWER if new else _PREPARED_UPDATE_ANSWER).rows(
-            self._session,
+        await self._session.execute(
+            _INSERT_ANSWER if new else _UPDATE_ANSWER,
             {
                 "a_event_id": event_id,
                 "a_occurrence": occurrence,

@@ -32,15 +32,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections import namedtuple
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterable, Sequence
 from types import TracebackType
-from typing import Any, NamedTuple, cast
+from typing import Any, cast
 
 import aiosqlite
-from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import Executable
 
 Description = tuple[tuple[str, None, None, None, None, None, None], ...] | None
 Outcome = tuple[Description, list[Any], int, int | None]
@@ -267,81 +263,3 @@ def connect(database: str, *, timeout: float = 5.0, **kwargs: Any) -> InlineConn
     # process alive at exit.
     connection._thread.daemon = True
     return connection
-
-
-_named_tuple: Any = namedtuple  # a tuple type per statement, named after its result columns
-
-
-class _Compiled(NamedTuple):
-    sql: str
-    parameters: tuple[tuple[str, Callable[[Any], Any] | None], ...]  # in order, with processor
-    row: Callable[..., Any] | None  # a named tuple of the result's columns; None: no rows
-    results: tuple[Callable[[Any], Any] | None, ...]  # each column's result processor
-    construct_params: Callable[..., dict[str, Any]]
-
-
-class Prepared:
-    """A prebuilt Core statement of the hot path (an RSVP), compiled once and run right on the
-    session's SQLite connection, inside the session's transaction (its `BEGIN IMMEDIATE`).
-
-    ``session.execute`` costs about 150-200 µs a statement above SQLite's own 15-30 µs: the ORM
-    and Core execution layers, each through a greenlet. Here the SQL, the order of its
-    parameters and the type processors are SQLAlchemy's own, taken from the compiled statement
-    once, so values go in and come out exactly as through ``session.execute``; the rows are
-    named tuples (attribute access, as on SQLAlchemy's rows). On any other database, or a
-    session with unflushed ORM changes, it is ``session.execute``.
-    """
-
-    __slots__ = ("_compiled", "_statement")
-
-    def __init__(self, statement: Executable) -> None:
-        self._statement = statement
-        self._compiled: _Compiled | None = None
-
-    async def rows(self, session: AsyncSession, parameters: dict[str, Any]) -> list[Any]:
-        """The statement's rows (``[]`` for one that returns none)."""
-        if session.new or session.dirty or session.deleted:
-            # session.execute would flush these first (autoflush); so does this, the slow way.
-            return await self._through_sqlalchemy(session, parameters)
-        connection = await session.connection()  # begins the transaction if need be
-        sync_connection = connection.sync_connection
-        driver = sync_connection.connection.driver_connection if sync_connection else None
-        if not isinstance(driver, InlineConnection):
-            return await self._through_sqlalchemy(session, parameters)
-        compiled = self._compiled or self._compile(connection.dialect)
-        values = compiled.construct_params(parameters)
-        arguments = [
-            value if process is None else process(value)
-            for value, process in ((values[name], process) for name, process in compiled.parameters)
-        ]
-        _, rows, _, _ = await driver._statement(compiled.sql, arguments, many=False)
-        make = compiled.row
-        if make is None:
-            return []
-        results = compiled.results
-        return [
-            make(*[v if p is None else p(v) for p, v in zip(results, row, strict=True)])
-            for row in rows
-        ]
-
-    async def _through_sqlalchemy(
-        self, session: AsyncSession, parameters: dict[str, Any]
-    ) -> list[Any]:
-        result: Any = await session.execute(self._statement, parameters)
-        return list(result.all()) if result.returns_rows else []
-
-    def _compile(self, dialect: Dialect) -> _Compiled:
-        compiled: Any = cast(Any, self._statement).compile(dialect=dialect)
-        if compiled.positiontup is None or any(b.expanding for b in compiled.binds.values()):
-            raise ValueError("Prepared takes statements without expanding (IN) parameters")
-        processors = compiled._bind_processors
-        columns = compiled._result_columns
-        row = _named_tuple("Row", [column[0] for column in columns]) if columns else None
-        self._compiled = _Compiled(
-            compiled.string,
-            tuple((name, processors.get(name)) for name in compiled.positiontup),
-            row,
-            tuple(column[3]._cached_result_processor(dialect, None) for column in columns),
-            compiled.construct_params,
-        )
-        return self._compiled
