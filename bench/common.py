@@ -65,6 +65,25 @@ def print_table(floor: Row, bot: Row, goal: str) -> bool:
     return met
 
 
+def print_goals(rows: Sequence[tuple[str, str, float, float | None, str]]) -> bool:
+    """One line per metric: (name, goal as shown, measured, upper limit or None for a
+    number shown without a goal, the floor's value or ""); True when every goal is met."""
+    print()
+    header = f"{'':<20}{'goal':>10}{'measured':>11}{'floor':>9}{'':>9}"
+    print(header)
+    print("-" * len(header))
+    met = True
+    for name, goal, measured, limit, floor in rows:
+        verdict = ""
+        if limit is not None:
+            verdict = "pass" if measured < limit else "FAIL"
+            met = met and measured < limit
+        print(f"{name:<20}{goal:>10}{measured:>11.2f}{floor:>9}{verdict:>9}")
+    print()
+    print(f"goals: {'all met' if met else 'NOT all met'}")
+    return met
+
+
 def parse_args(prog: str, description: str, argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog=prog, description=description)
     parser.add_argument(
