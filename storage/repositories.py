@@ -308,15 +308,34 @@ def _number_for_each_event(status: RsvpStatus, *, seats: bool = False) -> Any:
 _event_channels = cast(Table, EventChannelRow.__table__).c
 
 # Scheduled one-off events linked to a channel that have not ended, soonest first, with
-# organizer, counts, and how many there are in all (before the limit). Repeating events are
-# listed by their next occurrence, worked out in Python (_SERIES).
-_LINKED_HERE = _events_table.join(
+# organizer and counts; and how many there are in all. Repeating events are listed by their
+# next occurrence, worked out in Python (_SERIES).
+_LINKED = _events_table.join(
     _event_channels.event_id.table,
     and_(
         _event_channels.event_id == _events.id,
         _event_channels.channel_id == bindparam("channel_id"),
     ),
-).join(_organizer_table, _organizer.id == _events.organizer_id)
+)
+_LINKED_HERE = _LINKED.join(_organizer_table, _organizer.id == _events.organizer_id)
+_COMING_ONCE = (
+    _is(_events.status, EventStatus.SCHEDULED),
+    _events.repeat == literal_column("''"),
+    or_(
+        and_(_events.ends_at.is_not(None), _events.ends_at > bindparam("now")),
+        and_(_events.ends_at.is_(None), _events.starts_at > bindparam("now")),
+    ),
+)
+# The page is chosen first, so the counts are worked out for the events shown only: in a
+# channel with thousands of events, counting for all of them before the limit took 30 ms.
+_PAGE = (
+    select(_events.id)
+    .select_from(_LINKED)
+    .where(*_COMING_ONCE)
+    .order_by(_events.starts_at, _events.id)
+    .limit(bindparam("limit"))
+    .subquery("page")
+)
 _UPCOMING: Select[Any] = (
     select(
         *_EVENT_AND_ORGANIZER,
@@ -325,28 +344,15 @@ _UPCOMING: Select[Any] = (
         _number_for_each_event(RsvpStatus.WAITLISTED).label("waitlisted"),
         _number_for_each_event(RsvpStatus.MAYBE).label("maybe"),
         _number_for_each_event(RsvpStatus.NOT_GOING).label("not_going"),
-        func.count().over().label("total"),
     )
     .select_from(
-        _events_table.join(
-            _event_channels.event_id.table,
-            and_(
-                _event_channels.event_id == _events.id,
-                _event_channels.channel_id == bindparam("channel_id"),
-            ),
-        ).join(_organizer_table, _organizer.id == _events.organizer_id)
-    )
-    .where(
-        _is(_events.status, EventStatus.SCHEDULED),
-        _events.repeat == literal_column("''"),
-        or_(
-            and_(_events.ends_at.is_not(None), _events.ends_at > bindparam("now")),
-            and_(_events.ends_at.is_(None), _events.starts_at > bindparam("now")),
-        ),
+        _events_table.join(_PAGE, _PAGE.c.id == _events.id).join(
+            _organizer_table, _organizer.id == _events.organizer_id
+        )
     )
     .order_by(_events.starts_at, _events.id)
-    .limit(bindparam("limit"))
 )
+_UPCOMING_TOTAL: Select[Any] = select(func.count()).select_from(_LINKED).where(*_COMING_ONCE)
 # Scheduled repeating events linked to a channel (those whose series has ended are dropped
 # when their dates are worked out).
 _SERIES: Select[Any] = (
@@ -676,13 +682,13 @@ class EventRepository:
         """Scheduled events linked to the channel that have not ended, soonest first, with
         their counts, and how many there are in all. A repeating event is there once, as its
         next occurrence that has not started and is not called off. One query when no
-        repeating event is linked here; three more when some are."""
-        rows = (
-            await self._session.execute(
-                _UPCOMING, {"channel_id": channel_id, "now": now, "limit": limit}
-            )
-        ).all()
-        views, total = [_view_of(row) for row in rows], rows[0].total if rows else 0
+        repeating event is linked here (two when a page is full); three more when some
+        are."""
+        where = {"channel_id": channel_id, "now": now}
+        rows = (await self._session.execute(_UPCOMING, {**where, "limit": limit})).all()
+        views, total = [_view_of(row) for row in rows], len(rows)
+        if total == limit:  # there may be more
+            total = await self._session.scalar(_UPCOMING_TOTAL, where) or 0
         series = [
             _view_of(row, Counts())
             for row in await self._session.execute(_SERIES, {"channel_id": channel_id})

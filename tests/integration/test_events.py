@@ -401,3 +401,18 @@ async def test_ordinary_chat_gets_no_reply(chat: Chat) -> None:
 
 async def test_ordinary_chat_addressed_to_the_bot_points_to_help(chat: Chat) -> None:
     assert await chat.say("hello there", addressed=True) == "I answer commands: try !help."
+
+
+async def test_a_long_list_shows_the_ten_soonest_with_their_counts_and_how_many_more(
+    chat: Chat,
+) -> None:
+    for day in range(12, 0, -1):  # created latest first: the list still goes by date
+        await chat.say(f"!newevent Talk {day} | 2026-12-{day:02d} 18:00", "olga")
+    await chat.say("!rsvp 12", "bob")  # Talk 1, the soonest
+    lines = (await chat.say("!events")).splitlines()
+    assert lines[0] == "Upcoming events (12):"
+    assert lines[1].startswith("#12 Talk 1 · Tue 2026-12-01 18:00 UTC · 1 going")
+    assert [line.split(" · ")[0] for line in lines[1:11]] == [
+        f"#{13 - day} Talk {day}" for day in range(1, 11)
+    ]
+    assert lines[11] == "… and 2 more."
