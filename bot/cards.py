@@ -63,9 +63,10 @@ def event_details(
     now: datetime,
     default_reminders: tuple[str, ...],
     dates: Sequence[tuple[datetime, str, bool]] = (),
+    announced_in: Sequence[str] = (),
 ) -> Reply:
     """The whole event; for a repeating one, ``dates`` are its next few as (start, key,
-    called off)."""
+    called off); ``announced_in`` names the channels it is linked to (see channel_label)."""
     status = event.status(now)
     lines: list[Line] = [line(bold(f"#{event.id} {event.title}"))]
     if status is EventStatus.CANCELLED:
@@ -89,6 +90,8 @@ def event_details(
     if event.url:
         lines.append(line("Online: ", link(event.url, event.url)))
     lines.append(line("Organizer: ", event.organizer.display))
+    if announced_in:
+        lines.append(line("Announced in: ", ", ".join(announced_in)))
     limit = f" (limit {event.capacity})" if event.capacity else ""
     lines.append(line("Attendance: ", counts_text(event), limit))
     if event.reminders is None:
@@ -124,6 +127,12 @@ def event_details(
                 line("That is for the next date; another one: ", cmd(f"rsvp {event.id}@{later[0]}"))
             )
     return Reply(tuple(lines), ReplyKind.EVENT_CARD, event)
+
+
+def channel_label(title: str, platform: str, network: str) -> str:
+    """`#main (irc:libera)`, `Warsaw Devs (telegram)`: a channel and where it is."""
+    where = platform if network == platform else f"{platform}:{network}"
+    return f"{title} ({where})"
 
 
 def _person(attendee: Attendee) -> str:

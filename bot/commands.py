@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot import channel_settings, handlers
+from bot import announce, channel_settings, handlers
 from bot.context import Context
 from bot.errors import UserError
 from bot.language import arguments as a
@@ -185,6 +185,33 @@ COMMANDS: tuple[CommandSpec, ...] = (
             "For a repeating event, @DATE calls off one date (the series goes on) and @all "
             "every date."
         ),
+    ),
+    CommandSpec(
+        "announce",
+        "ID [telegram:CHAT_ID | irc:NETWORK/#channel ...]",
+        "post an event here too (or in the channels named); one list for all",
+        ("announce 12", "announce 12 irc:libera/#dev | telegram:-1001234567890"),
+        announce.parse_announce,
+        announce.announce,
+        access=(
+            "the organizer, a bot admin, or an admin of this channel; "
+            "for channels named from elsewhere, the organizer or a bot admin"
+        ),
+        details=(
+            "The channel gets the event's card, its reminders and its start post; RSVPs "
+            "from every channel count against the one limit. Channels named after the "
+            "number must be on a network the bot runs."
+        ),
+    ),
+    CommandSpec(
+        "unlink",
+        "ID [telegram:CHAT_ID | irc:NETWORK/#channel ...]",
+        "stop announcing an event here (or in the channels named)",
+        ("unlink 12", "unlink 12 irc:libera/#dev"),
+        announce.parse_unlink,
+        announce.unlink,
+        access="as for announce",
+        details="The channel an event was created in keeps it: to call it off, use cancel.",
     ),
     CommandSpec(
         "tz",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.cards import event_card, event_details, summary_line, who_reply
+from bot.cards import channel_label, event_card, event_details, summary_line, who_reply
 from bot.context import Context
 from bot.domain import ChannelKind, Choice, EventView, RsvpStatus, UserRef
 from bot.errors import UserError
@@ -123,11 +123,15 @@ async def events(ctx: Context, _args: NoArgs) -> list[Reply]:
 async def event(ctx: Context, args: EventIdArgs) -> list[Reply]:
     async with ctx.database.unit_of_work(read_only=True) as uow:
         view, cancelled = await _read(ctx, uow, args, "event")
+        channels = await uow.channels.linked_to(view.id)
     dates = [
         (start, key, key in cancelled)
         for start, key in coming_dates(view, ctx.now, cancelled, DATES_SHOWN)
     ]
-    return [event_details(view, ctx.now, ctx.settings.reminders, dates)]
+    announced_in = [
+        channel_label(c.title or c.external_id, c.platform, c.network) for c in channels
+    ]
+    return [event_details(view, ctx.now, ctx.settings.reminders, dates, announced_in)]
 
 
 async def who(ctx: Context, args: EventIdArgs) -> list[Reply]:

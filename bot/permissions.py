@@ -6,6 +6,10 @@
 - Admins from the config (`platform:network:id`) may do anything anywhere.
 - Channel admins (Telegram chat admins, IRC operators, `console --admin`) may manage events
   linked to their channel and set the channel's time zone.
+- Announcing an event in a channel (or taking it out) is for the organizer, config admins
+  and admins of that channel when asked there; named from elsewhere, only the organizer and
+  config admins, because the bot cannot ask a network who its admins are in a channel the
+  request did not come from.
 """
 
 from __future__ import annotations
@@ -33,3 +37,12 @@ def can_manage_event(
 
 def can_configure_channel(actor: UserRef, roles: frozenset[Role]) -> bool:
     return actor.verified and bool(roles & {Role.ADMIN, Role.CHANNEL_ADMIN})
+
+
+def can_link_event(
+    actor: UserRef, organizer: UserRef, roles: frozenset[Role], *, here: bool
+) -> bool:
+    """Link an event to a channel or unlink it. ``roles`` are the actor's roles where they
+    asked; ``here`` is whether that is the channel being changed (only then does a channel
+    admin count)."""
+    return can_manage_event(actor, organizer, roles, linked_here=here)

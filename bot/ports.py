@@ -89,6 +89,10 @@ class Outbox:
     def register(self, adapter: Adapter) -> None:
         self._adapters[(adapter.platform, adapter.network)] = adapter
 
+    def networks(self, platform: str) -> list[str]:
+        """The networks of ``platform`` that run here, in the order they were registered."""
+        return [network for kind, network in self._adapters if kind == platform]
+
     def _adapter(self, target: UserRef | ChannelRef) -> Adapter | None:
         return self._adapters.get((target.platform, target.network))
 

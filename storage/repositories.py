@@ -668,6 +668,15 @@ class EventRepository:
             },
         )
 
+    async def unlink(self, event_id: int, channel_id: int) -> bool:
+        """Take the event out of the channel; False when it was not linked there."""
+        result = await self._session.execute(
+            delete(EventChannelRow).where(
+                EventChannelRow.event_id == event_id, EventChannelRow.channel_id == channel_id
+            )
+        )
+        return bool(cast(Any, result).rowcount)
+
     async def is_linked(self, event_id: int, channel_id: int) -> bool:
         found = await self._session.scalar(
             select(EventChannelRow.event_id).where(

@@ -156,6 +156,7 @@ async def test_event_shows_the_details(chat: Chat) -> None:
         "When: Fri 2026-12-04 18:00-20:00 CET (Europe/Warsaw) (in 13 days)",
         "Where: Café Nero",
         "Organizer: olga",
+        "Announced in: #main (test:net)",
         "Attendance: 2/20 going · 1 maybe (limit 20)",
         "Reminders: 2h before",
         "Bring a laptop.",

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from bot.announce import LinkArgs, Target
 from bot.channel_settings import SettingsArgs
 from bot.commands import COMMANDS, MAX_INPUT, UnknownCommand, parse_command
 from bot.domain import RsvpStatus
@@ -308,6 +309,28 @@ COMMAND_CASES = [
         "settings",
         SettingsArgs("default", ""),
         id="settings-off-and-default",
+    ),
+    # announce, unlink
+    pytest.param("!announce 3", "announce", LinkArgs(3), id="announce-here"),
+    pytest.param(
+        "/announce #3 irc:libera/#Dev[1] | telegram:-100123 telegram:tg2/42",
+        "announce",
+        LinkArgs(
+            3,
+            (
+                Target("irc", "libera", "#dev{1}", "irc:libera/#Dev[1]"),
+                Target("telegram", "", "-100123", "telegram:-100123"),
+                Target("telegram", "tg2", "42", "telegram:tg2/42"),
+            ),
+        ),
+        id="announce-named-channels",
+    ),
+    pytest.param("!unlink 3", "unlink", LinkArgs(3), id="unlink-here"),
+    pytest.param(
+        "!unlink 3 irc:libera/#dev",
+        "unlink",
+        LinkArgs(3, (Target("irc", "libera", "#dev", "irc:libera/#dev"),)),
+        id="unlink-named-channel",
     ),
     # help
     pytest.param("!help", "help", HelpArgs(None), id="help"),
