@@ -7,10 +7,11 @@ Run from the repository root (a benchmark, not a test: pytest and CI never run i
     .venv/bin/python -m bench.scheduler_load --window 1  # the 1,000 reminders due at once
 
 Setup (not measured): a migrated SQLite database in a temporary folder with ``--events``
-events (default 10,000) in 4 channels, spread over the next 60 days (the first two days left
-free). Each event is linked to two channels whose reminders are ``1d,1h`` and has two people
-opted in to a private reminder, so planning gives it 10 deliveries: per channel two
-reminders and a start post, per person two reminders (100,000 in all). The rows are made by
+events (default 10,000) in ``--channels`` channels (default 100), spread over the next 60
+days (the first two days left free). Each event is linked to two channels whose reminders
+are ``1d,1h`` and has two people opted in to a private reminder, so planning gives it 10
+deliveries: per channel two reminders and a start post, per person two reminders (100,000 in
+all). The rows are made by
 ``plan.wanted_deliveries`` (the real keys and payloads) and written with bulk inserts. Then
 ``--due`` / 2 events (default 500) starting about 2 hours from now, each with its own ``2h``
 reminders to one channel and one opted-in person: ``--due`` reminders (default 1,000) that come
@@ -93,7 +94,10 @@ from storage.models import (
 
 PLATFORM = "bench"
 NETWORK = "net"
-CHANNELS = 4
+# Channels the events are spread over (set by --channels). Each event is linked to two, so a
+# channel lists 2 x events / CHANNELS of them: 200 by default, a busy community's year. With
+# 4 channels (5,000 each) `!events` alone costs ~18 ms a command, see bench/README.md.
+CHANNELS = 100
 PEOPLE = 1000
 CHANNEL_REMINDERS = "1d,1h"
 DUE_REMINDERS = "2h"
@@ -560,6 +564,7 @@ async def _setup(folder: Path, events: int) -> dict[str, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    global CHANNELS  # read by the setup and the simulated users alike
     parser = argparse.ArgumentParser(
         prog="python -m bench.scheduler_load",
         description="The scheduler with 100,000 reminders planned and 50 people using the bot.",
@@ -579,6 +584,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="what the users send, drawn evenly: " + ",".join(COMMANDS) + " (rsvp twice as "
         "often: it is listed twice by default)",
     )
+    parser.add_argument(
+        "--channels", type=int, default=CHANNELS, help=f"channels (default {CHANNELS})"
+    )
     parser.add_argument("--keep", type=Path, help="build the database in this folder, keep it")
     parser.add_argument("--child", choices=["bot", "floor"], help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
@@ -586,6 +594,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--spawned", type=float, help=argparse.SUPPRESS)
     parser.add_argument("--expected", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    CHANNELS = args.channels
     quick = args.quick
     args.events = args.events or (1000 if quick else 10_000)
     args.due = args.due or (100 if quick else 1000)
@@ -619,7 +628,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         due = asyncio.run(add_due(folder, args.events + 1, args.due, args.window))
         expected_file = folder / "expected.json"
         expected_file.write_text(json.dumps(due["expected"]))
-        common = ["--events", str(args.events), "--folder", str(folder)]
+        common = [
+            "--events",
+            str(args.events),
+            "--folder",
+            str(folder),
+            "--channels",
+            str(args.channels),
+        ]
         print("measuring the bot ...", flush=True)
         run = _child(
             [

@@ -82,7 +82,7 @@ class Dispatcher:
         *,
         name: str | None = None,
         batch: int = 200,
-        concurrency: int = 64,
+        concurrency: int = 8,
         poll: timedelta = timedelta(seconds=30),
     ) -> None:
         self._database = database
@@ -92,6 +92,10 @@ class Dispatcher:
         # Claims are marked with this, so a process only finishes its own.
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{random.getrandbits(24):06x}"
         self._batch = batch
+        # Deliveries sent at once. Each step of each one runs its SQLite statements in the
+        # loop's thread, so every one in flight adds to one pass of the loop: with 200 at
+        # once a pass took 600 ms (bench/scheduler_load.py). Eight keep a pass short and
+        # still send dozens a second.
         self._sending = asyncio.Semaphore(concurrency)
         self._poll = poll
         self._scheduler: AsyncIOScheduler | None = None
