@@ -70,7 +70,6 @@ from bot.core import Core
 from bot.domain import (
     ChannelKind,
     ChannelRef,
-    DeliveryState,
     EventStatus,
     EventView,
     IncomingMessage,
@@ -82,7 +81,7 @@ from bot.replies import Reply
 from bot.scheduler import Dispatcher
 from bot.scheduler.plan import wanted_deliveries
 from storage import Database
-from storage.deliveries import Planned
+from storage.deliveries import Planned, row_values
 from storage.models import (
     ChannelRow,
     DeliveryRow,
@@ -133,25 +132,7 @@ def person_external_id(index: int) -> str:
 
 
 def _delivery_values(planned: list[Planned], now: datetime) -> list[dict[str, Any]]:
-    # The columns DeliveryRepository.add writes, for a plain executemany.
-    return [
-        {
-            "key": p.key,
-            "event_id": p.event_id,
-            "occurrence": p.occurrence,
-            "kind": p.kind,
-            "channel_id": p.channel_id,
-            "person_id": p.person_id,
-            "due_at": p.due_at,
-            "state": DeliveryState.PENDING,
-            "attempts": 0,
-            "claimed_by": "",
-            "payload": p.payload,
-            "last_error": "",
-            "created_at": now,
-        }
-        for p in planned
-    ]
+    return [row_values(p, now) for p in planned]
 
 
 def _event(event_id: int, title: str, starts_at: datetime, origin: int, now: datetime) -> EventRow:

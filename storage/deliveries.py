@@ -63,6 +63,25 @@ class Claimed:
     target: UserRef | ChannelRef | None  # None for a plan
 
 
+def row_values(planned: Planned, now: datetime) -> dict[str, Any]:
+    """The columns of a new, pending delivery."""
+    return {
+        "key": planned.key,
+        "event_id": planned.event_id,
+        "occurrence": planned.occurrence,
+        "kind": planned.kind,
+        "channel_id": planned.channel_id,
+        "person_id": planned.person_id,
+        "due_at": planned.due_at,
+        "state": DeliveryState.PENDING,
+        "attempts": 0,
+        "claimed_by": "",
+        "payload": planned.payload,
+        "last_error": "",
+        "created_at": now,
+    }
+
+
 def planned_key(event_id: int, occurrence: str, kind: str, target: str) -> str:
     return f"e{event_id}/{occurrence}/{kind}/{target}"
 
@@ -82,24 +101,7 @@ class DeliveryRepository:
     async def add(self, planned: Iterable[Planned], now: datetime) -> int:
         """Record deliveries; one whose key exists already (pending, sent or skipped) is left
         as it is. Returns how many were new."""
-        values = [
-            {
-                "key": p.key,
-                "event_id": p.event_id,
-                "occurrence": p.occurrence,
-                "kind": p.kind,
-                "channel_id": p.channel_id,
-                "person_id": p.person_id,
-                "due_at": p.due_at,
-                "state": DeliveryState.PENDING,
-                "attempts": 0,
-                "claimed_by": "",
-                "payload": p.payload,
-                "last_error": "",
-                "created_at": now,
-            }
-            for p in planned
-        ]
+        values = [row_values(p, now) for p in planned]
         if not values:
             return 0
         dialect = self._session.get_bind().dialect.name
