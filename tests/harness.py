@@ -123,6 +123,14 @@ class Chat:
             await self.deliver()
         return replies
 
+    async def posts_at(self, moment: datetime, channel: str = "#main") -> list[str]:
+        """Move the clock to ``moment``, send what is due, return what the bot posted in
+        ``channel`` on its own meanwhile."""
+        before = len(self.network.posted_in(channel))
+        self.clock.now = moment
+        await self.deliver()
+        return self.network.posted_in(channel)[before:]
+
     def _wake(self, when: datetime) -> None:
         self._woken = True
 

@@ -21,11 +21,8 @@ def chat(database: Database) -> Chat:
     return chat
 
 
-async def at(chat: Chat, day: int, hour: int, month: int = 11) -> list[str]:
-    before = len(chat.network.posted_in("#main"))
-    chat.clock.now = chat.clock.now.replace(month=month, day=day, hour=hour)
-    await chat.deliver()
-    return chat.network.posted_in("#main")[before:]
+async def at(chat: Chat, day: int, hour: int) -> list[str]:
+    return await chat.posts_at(chat.clock.now.replace(day=day, hour=hour))
 
 
 async def test_settings_show_the_defaults_to_anyone(chat: Chat) -> None:

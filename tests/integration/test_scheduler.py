@@ -34,10 +34,7 @@ async def coffee(chat: Chat, options: str = "") -> None:
 
 async def at(chat: Chat, day: int, hour: int, minute: int = 0) -> list[str]:
     """Move the clock to that November time, run what is due, return what was posted."""
-    before = len(chat.network.posted_in("#main"))
-    chat.clock.now = chat.clock.now.replace(day=day, hour=hour, minute=minute)
-    await chat.deliver()
-    return chat.network.posted_in("#main")[before:]
+    return await chat.posts_at(chat.clock.now.replace(day=day, hour=hour, minute=minute))
 
 
 async def test_reminders_come_at_their_offsets_then_the_start_post(chat: Chat) -> None:
