@@ -1,15 +1,16 @@
-"""Reminders on a real ngIRCd: posted in the channel, and privately to whoever asked, by the
-running bot's scheduler on the real clock."""
+"""Reminders and announcements on a real ngIRCd: posted in the channels an event is linked to,
+and privately to whoever asked, by the running bot on the real clock."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.domain import IncomingMessage
 from tests.irc.bot import irc_bot
 from tests.irc.client import IrcUsers, unique_name
 from tests.irc.servers import Ngircd
-from tests.irc.test_adapter import create_event, said, wire_safe
+from tests.irc.test_adapter import ORGANIZER, channel_ref, create_event, said, wire_safe
 
 
 async def test_a_reminder_reaches_the_channel_and_whoever_asked_in_private(
@@ -42,3 +43,25 @@ async def test_a_reminder_reaches_the_channel_and_whoever_asked_in_private(
             wire_safe(post)
             assert "starts in 1 min" in post.text
         assert bot.adapter.connected
+
+
+async def test_an_event_announced_into_a_second_channel_is_answered_from_there(
+    ngircd: Ngircd, irc_users: IrcUsers, tmp_path: Path
+) -> None:
+    home, other = f"#{unique_name('home')}", f"#{unique_name('other')}"
+    async with irc_bot(ngircd, tmp_path, channels=(home, other)) as bot:
+        await create_event(bot.core, home, "!newevent Coffee | tomorrow 18:00 | limit=5")
+        lena = await irc_users.connect(ngircd, unique_name("lena"))
+        await lena.join(other)
+        [answer] = await bot.core.handle(
+            IncomingMessage(
+                ORGANIZER, channel_ref(home), f"!announce 1 irc:testnet/{other}", datetime.now(UTC)
+            )
+        )
+        assert "announced, card posted" in answer.plain_text
+        card = await lena.wait_for(said("#1 Coffee"))
+        assert card.target == other
+        await lena.privmsg(other, "!rsvp 1")
+        reply = await lena.wait_for(said("you're going to #1 Coffee"))
+        summary = await lena.wait_for(said("1/5 going"))  # one headcount for both channels
+        assert reply.target == summary.target == other

@@ -326,3 +326,24 @@ async def test_reminders_reach_the_group_and_whoever_pressed_remind_me(
             break
         await asyncio.sleep(0.05)
     assert await states() == expected
+
+
+async def test_an_event_announced_in_a_second_group_counts_answers_from_both_cards(
+    telegram: Telegram,
+) -> None:
+    krakow = telegram.api.group(-100456, "Krakow Devs")
+    first = await telegram.say("/newevent Coffee | 2026-12-05 18:00 | Café Nero | limit=2")
+    telegram.api.send_text(krakow, telegram.alice, "/announce 1")
+    second = await telegram.next_message(-100456, 0)
+    assert second.text is not None
+    assert second.text.startswith("<b>#1 Coffee</b> · Sat 2026-12-05 18:00 CET")
+    assert "rsvp:1:going" in buttons(second)
+
+    telegram.api.press_button(krakow, telegram.bob, second.message_id, "rsvp:1:going")
+    # The card in the first group counts Bob too.
+    assert await telegram.api.wait_for(
+        lambda: "1/2 going" in (telegram.card(first.message_id).text or "")
+    )
+    details = await telegram.say("/event 1")
+    assert details.text is not None
+    assert "Announced in: Warsaw Devs (telegram), Krakow Devs (telegram)" in details.text
