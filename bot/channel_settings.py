@@ -79,9 +79,7 @@ async def settings(ctx: Context, args: SettingsArgs) -> list[Reply]:
         if args.reminders is not None:
             channel.reminders = None if args.reminders == DEFAULT else args.reminders
             # Events announced here follow the new default (those with remind= keep theirs).
-            events, _ = await uow.events.upcoming(channel.id, ctx.now, 1000)
-            for event in events:
-                await uow.deliveries.request_plan(event.id, ctx.now)
+            await uow.deliveries.request_plans(await uow.events.scheduled_in(channel.id), ctx.now)
         if args.digest is not None:
             channel.digest = None if args.digest == DEFAULT else args.digest
             await plan_digest(uow, channel, ctx.settings, ctx.now)

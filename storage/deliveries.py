@@ -125,8 +125,15 @@ class DeliveryRepository:
 
     async def request_plan(self, event_id: int, now: datetime) -> None:
         """Ask the scheduler to plan ``event_id`` again (after it was created or changed)."""
+        await self.request_plans([event_id], now)
+
+    async def request_plans(self, event_ids: Iterable[int], now: datetime) -> None:
         await self.add(
-            [Planned(f"e{event_id}/{PLAN}/{unique_suffix()}", PLAN, now, event_id=event_id)], now
+            [
+                Planned(f"e{event_id}/{PLAN}/{unique_suffix()}", PLAN, now, event_id=event_id)
+                for event_id in event_ids
+            ],
+            now,
         )
 
     async def notify(
@@ -165,31 +172,31 @@ class DeliveryRepository:
             now,
         )
 
-    async def planned_keys(self, event_id: int) -> set[str]:
-        """Keys of the event's reminders and start posts still waiting to be sent."""
-        rows = await self._session.scalars(
-            select(DeliveryRow.key).where(
-                DeliveryRow.event_id == event_id,
-                DeliveryRow.state == DeliveryState.PENDING,
-                _planned_kind(),
-            )
-        )
-        return set(rows)
+    async def replan_event(self, event_id: int, wanted: Sequence[Planned], now: datetime) -> None:
+        """Make ``wanted`` the event's reminders and start posts still to be sent."""
+        await self._replace([DeliveryRow.event_id == event_id, _planned_kind()], wanted, now)
 
-    async def digest_keys(self, channel_id: int) -> set[str]:
-        """Keys of the channel's digests still waiting to be sent."""
-        rows = await self._session.scalars(
-            select(DeliveryRow.key).where(
-                DeliveryRow.channel_id == channel_id,
-                DeliveryRow.state == DeliveryState.PENDING,
-                DeliveryRow.kind == DIGEST,
-            )
+    async def replan_digest(
+        self, channel_id: int, wanted: Sequence[Planned], now: datetime
+    ) -> None:
+        """Make ``wanted`` the channel's digests still to be sent."""
+        await self._replace(
+            [DeliveryRow.channel_id == channel_id, DeliveryRow.kind == DIGEST], wanted, now
         )
-        return set(rows)
 
-    async def drop(self, keys: Iterable[str]) -> None:
-        """Forget pending deliveries that are no longer wanted (the event moved, a channel
-        was unlinked, someone opted out)."""
+    async def _replace(
+        self, chosen: Sequence[Any], wanted: Sequence[Planned], now: datetime
+    ) -> None:
+        """Drop the pending deliveries ``chosen`` selects that are not ``wanted`` (the event
+        moved, a channel was unlinked, someone opted out), and add the missing ones; those
+        already there, sent or not, are left as they are."""
+        pending = await self._session.scalars(
+            select(DeliveryRow.key).where(DeliveryRow.state == DeliveryState.PENDING, *chosen)
+        )
+        await self._drop(set(pending) - {p.key for p in wanted})
+        await self.add(wanted, now)
+
+    async def _drop(self, keys: Iterable[str]) -> None:
         keys = list(keys)
         for start in range(0, len(keys), 500):
             await self._session.execute(

@@ -668,6 +668,19 @@ class EventRepository:
             },
         )
 
+    async def scheduled_in(self, channel_id: int) -> list[int]:
+        """Ids of the events linked to the channel that are not cancelled (past ones too: a
+        repeating event's stored start is its first date)."""
+        rows = await self._session.scalars(
+            select(EventChannelRow.event_id)
+            .join(EventRow, EventRow.id == EventChannelRow.event_id)
+            .where(
+                EventChannelRow.channel_id == channel_id,
+                EventRow.status == EventStatus.SCHEDULED,
+            )
+        )
+        return list(rows)
+
     async def unlink(self, event_id: int, channel_id: int) -> bool:
         """Take the event out of the channel; False when it was not linked there."""
         result = await self._session.execute(

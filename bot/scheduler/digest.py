@@ -51,9 +51,7 @@ async def plan_digest(
         named = at.isoformat(timespec="minutes")
         key = f"{DIGEST}/c{channel.id}/{named}"
         wanted.append(Planned(key, DIGEST, at, channel_id=channel.id, payload=named))
-    keys = {p.key for p in wanted}
-    await uow.deliveries.drop(await uow.deliveries.digest_keys(channel.id) - keys)
-    await uow.deliveries.add(wanted, now)
+    await uow.deliveries.replan_digest(channel.id, wanted, now)
 
 
 def digest(channel_label: str, events: list[EventView], total: int, now: datetime) -> Reply:

@@ -41,9 +41,7 @@ async def plan_event(
         people = await uow.reminders.person_ids(event_id)
         cancelled = set(await uow.events.cancelled_occurrences(event_id))
         wanted = wanted_deliveries(event, channels, people, now, defaults, cancelled)
-    keys = {p.key for p in wanted}
-    await uow.deliveries.drop(await uow.deliveries.planned_keys(event_id) - keys)
-    await uow.deliveries.add(wanted, now)
+    await uow.deliveries.replan_event(event_id, wanted, now)
 
 
 def wanted_deliveries(
