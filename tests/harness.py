@@ -69,6 +69,20 @@ class FakeNetwork:
         ]
 
 
+async def start_soon(database: Database, event_id: int, after: timedelta) -> datetime:
+    """Move an event's start to ``after`` from now on the real clock and re-plan it, as if it
+    had been created that way: a person types minutes at the finest, tests want seconds.
+    Returns the new start."""
+    starts_at = datetime.now(UTC) + after
+    async with database.unit_of_work() as uow:
+        event = await uow.events.get(event_id)
+        assert event is not None
+        event.starts_at = starts_at
+        await uow.deliveries.request_plan(event_id, datetime.now(UTC))
+        await uow.commit()
+    return starts_at
+
+
 class Chat:
     """`await chat.say("!rsvp 1", "bob")` returns the plain text bob would read."""
 

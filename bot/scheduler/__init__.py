@@ -2,6 +2,5 @@
 exactly once by the dispatcher."""
 
 from bot.scheduler.dispatcher import Dispatcher
-from bot.scheduler.plan import plan_event
 
-__all__ = ["Dispatcher", "plan_event"]
+__all__ = ["Dispatcher"]

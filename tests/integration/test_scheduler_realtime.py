@@ -12,6 +12,7 @@ from adapters.console.adapter import ConsoleAdapter
 from bot.app import running_bot
 from bot.config import BotSection
 from bot.domain import ChannelKind, ChannelRef, IncomingMessage, UserRef
+from tests.harness import start_soon
 
 
 def console(out: io.StringIO) -> ConsoleAdapter:
@@ -47,15 +48,8 @@ async def test_a_reminder_is_posted_once_at_its_time_and_not_after_a_restart(
     reminder = "(in #main) Reminder: #1 Soon starts in 1 min."
     async with running_bot(settings, [console(out)]) as core:
         await core.handle(message("!newevent Soon | in 2 hours | remind=1m"))
-        # Minutes are the finest a person can type: move the start to 62 s from now, so
-        # its 1-minute reminder is due in 2 s.
-        due = datetime.now(UTC) + timedelta(seconds=2)
-        async with core.database.unit_of_work() as uow:
-            event = await uow.events.get(1)
-            assert event is not None
-            event.starts_at = due + timedelta(minutes=1)
-            await uow.deliveries.request_plan(1, datetime.now(UTC))
-            await uow.commit()
+        # Its 1-minute reminder is due in 2 s.
+        due = await start_soon(core.database, 1, timedelta(seconds=62)) - timedelta(minutes=1)
 
         assert await until(lambda: reminder in out.getvalue(), seconds=10)
         posted_at = datetime.now(UTC)

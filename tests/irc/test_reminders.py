@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.domain import IncomingMessage
+from tests.harness import start_soon
 from tests.irc.bot import irc_bot
 from tests.irc.client import IrcUsers, unique_name
 from tests.irc.servers import Ngircd
@@ -25,14 +26,7 @@ async def test_a_reminder_reaches_the_channel_and_whoever_asked_in_private(
         await lena.join(channel)
         await lena.privmsg(channel, "!remindme 1")
         await lena.wait_for(said("remind you privately"))
-        # A person types minutes at the finest: move the start to 62 s from now, so the
-        # 1-minute reminders are due in 2 s.
-        async with bot.core.database.unit_of_work() as uow:
-            event = await uow.events.get(1)
-            assert event is not None
-            event.starts_at = datetime.now(UTC) + timedelta(seconds=62)
-            await uow.deliveries.request_plan(1, datetime.now(UTC))
-            await uow.commit()
+        await start_soon(bot.core.database, 1, timedelta(seconds=62))  # reminders due in 2 s
 
         posts = [
             await lena.wait_for(said("Reminder: #1 Coffee"), timeout=15),

@@ -7,7 +7,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from bot.commands import COMMANDS
 from bot.config import BotSection, TelegramSection
 from bot.core import Core
 from bot.domain import DeliveryState
+from tests.harness import start_soon
 from tests.telegram.fake_api import FakeBotApi, SentMessage
 
 GROUP = -100123
@@ -298,14 +299,7 @@ async def test_reminders_reach_the_group_and_whoever_pressed_remind_me(
         telegram.api.press_button(telegram.group, person, card.message_id, "rsvp:1:remind")
     await telegram.api.wait_for(lambda: len(telegram.api.answers) == 2)
     before = len(telegram.api.sent(GROUP))
-    # Minutes are the finest a person can type: move the start to 62 s from now, so the
-    # 1-minute reminders are due in 2 s.
-    async with telegram.core.database.unit_of_work() as uow:
-        event = await uow.events.get(1)
-        assert event is not None
-        event.starts_at = datetime.now(UTC) + timedelta(seconds=62)
-        await uow.deliveries.request_plan(1, datetime.now(UTC))
-        await uow.commit()
+    await start_soon(telegram.core.database, 1, timedelta(seconds=62))  # reminders due in 2 s
 
     in_group = await telegram.next_message(GROUP, before)
     private = await telegram.next_message(telegram.bob["id"], 0)
