@@ -16,6 +16,7 @@ from sqlalchemy.orm import aliased
 
 from bot.domain import ChannelRef, DeliveryState, UserRef
 from storage.models import ChannelRow, DeliveryRow, PersonRow
+from storage.repositories import channel_ref, person_ref
 
 # A kind that asks the scheduler to (re)plan an event's reminders: written in the same
 # transaction as the change that calls for it, so no change is ever left unplanned.
@@ -340,17 +341,9 @@ def _count(result: Any) -> int:
 def _claimed(row: DeliveryRow, person: PersonRow | None, channel: ChannelRow | None) -> Claimed:
     target: UserRef | ChannelRef | None = None
     if person is not None:
-        target = UserRef(
-            person.platform,
-            person.network,
-            person.external_id,
-            person.display_name,
-            person.verified,
-        )
+        target = person_ref(person)
     elif channel is not None:
-        target = ChannelRef(
-            channel.platform, channel.network, channel.external_id, channel.kind, channel.title
-        )
+        target = channel_ref(channel)
     return Claimed(
         row.id,
         row.key,
