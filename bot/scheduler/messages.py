@@ -24,21 +24,17 @@ def starts_in(event: EventView, now: datetime) -> str:
 
 
 def reminder(event: EventView, now: datetime, target: UserRef | ChannelRef) -> Reply:
-    title = bold(f"#{event.id} {event.title}")
+    """In a channel: how to come along; in private: how to stop these."""
+    private = isinstance(target, UserRef)
+    whom = f"Reminder, {target.display}: " if isinstance(target, UserRef) else "Reminder: "
     where = f" · {event.venue}" if event.venue else ""
-    if isinstance(target, UserRef):
-        return reply(
-            line(f"Reminder, {target.display}: ", title, f" starts {starts_in(event, now)}."),
-            line(when_text(event), where, " · ", counts_text(event)),
-            line("No more of these: ", cmd(f"remindme {event.id} off")),
-            kind=ReplyKind.NOTICE,
-            event=event,
-        )
     lines = [
-        line("Reminder: ", title, f" starts {starts_in(event, now)}."),
+        line(whom, bold(f"#{event.id} {event.title}"), f" starts {starts_in(event, now)}."),
         line(when_text(event), where, " · ", counts_text(event)),
     ]
-    if event.seats_left != 0:
+    if private:
+        lines.append(line("No more of these: ", cmd(f"remindme {event.id} off")))
+    elif event.seats_left != 0:
         lines.append(line("Coming? ", cmd(f"rsvp {event.id}")))
     return Reply(tuple(lines), ReplyKind.NOTICE, event)
 
