@@ -11,6 +11,7 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
+from contextlib import AsyncExitStack
 from pathlib import Path
 
 from bot.app import running_bot
@@ -135,7 +136,12 @@ async def _run(args: argparse.Namespace, config: Config) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with running_bot(config.bot, adapters):
+    async with running_bot(config.bot, adapters) as core, AsyncExitStack() as stack:
+        if config.web is not None:
+            from adapters.web import WebContext, running_web
+
+            context = WebContext(core.database, config.bot, config.web)
+            await stack.enter_async_context(running_web(context))
         # What start-up loaded lives until exit: keep it out of the collector's full passes,
         # which otherwise pause the whole bot for ~100 ms now and then (bench/README.md).
         gc.collect()

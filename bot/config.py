@@ -31,6 +31,7 @@ from bot.when import parse_zone
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///gatherbot.db"
 TELEGRAM_TOKEN_ENV = "GATHERBOT_TELEGRAM_TOKEN"
 _ADMIN = re.compile(r"[a-z]+:[^:\s]+:[^\s]+")
+_PAGE_CHANNEL = re.compile(r"telegram:-?\d+|irc:[A-Za-z0-9_-]{1,32}/[#&][^\s,\x07]{1,49}")
 
 
 class ConfigError(Exception):
@@ -129,10 +130,54 @@ class IrcSection(_Section):
         return value
 
 
+class WebPage(_Section):
+    """A public page of upcoming gatherings for one community: `<public_url>/c/<slug>`."""
+
+    slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")
+    title: str = Field(min_length=1, max_length=120)
+    # The channels whose events the page lists, as in `announce`: "telegram:-1001234567890",
+    # "irc:libera/#dev".
+    channels: tuple[str, ...] = Field(min_length=1)
+
+    @field_validator("channels")
+    @classmethod
+    def _channel_form(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for channel in value:
+            if not _PAGE_CHANNEL.fullmatch(channel):
+                raise ValueError(
+                    f"'{channel}' is not telegram:CHAT_ID or irc:NETWORK/#channel "
+                    "(e.g. telegram:-1001234567890, irc:libera/#dev)"
+                )
+        return value
+
+
+class WebSection(_Section):
+    """The small HTTP server: calendar feeds, public pages (and later health checks)."""
+
+    # host:port to listen on; put a reverse proxy with TLS in front for the world.
+    listen: str = Field(default="127.0.0.1:8080", pattern=r"^[^\s:]+:\d{1,5}$")
+    # How people reach it from outside: links the bot hands out start with this.
+    public_url: str = Field(default="http://127.0.0.1:8080", pattern=r"^https?://\S+$")
+    pages: tuple[WebPage, ...] = ()
+
+    @property
+    def host(self) -> str:
+        return self.listen.rpartition(":")[0]
+
+    @property
+    def port(self) -> int:
+        return int(self.listen.rpartition(":")[2])
+
+    def link(self, path: str) -> str:
+        """The public URL of ``path`` (which starts with a slash)."""
+        return self.public_url.rstrip("/") + path
+
+
 class Config(_Section):
     bot: BotSection = BotSection()
     telegram: TelegramSection | None = None
     irc: tuple[IrcSection, ...] = ()
+    web: WebSection | None = None
 
     @model_validator(mode="after")
     def _unique_irc_names(self) -> Config:

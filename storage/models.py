@@ -110,6 +110,9 @@ class EventRow(Base):
     # Reminder offsets as `1d,2h`; None: the channel's or the config's default applies.
     reminders: Mapped[str | None] = mapped_column(String(64))
     repeat: Mapped[str] = mapped_column(String(255), default="")
+    # RFC 5545 SEQUENCE: bumped by every edit and cancellation, so calendar apps that
+    # subscribed to a feed replace their copy instead of keeping the old one.
+    sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     organizer_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     origin_channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -238,3 +241,128 @@ class DeliveryRow(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str] = mapped_column(String(255), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class IdentityLinkRow(Base):
+    """One identity of a person linked to their primary one (`link` / `link CODE`): answers,
+    feeds and private reminders of both are the primary's. The primary has no row here."""
+
+    __tablename__ = "identity_links"
+
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    primary_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), index=True
+    )
+    # True on the one identity (at most one per primary) that private messages go to
+    # instead of the primary.
+    private: Mapped[bool] = mapped_column(default=False)
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LinkCodeRow(Base):
+    """A one-time code given by `link`, kept only as its SHA-256: confirmed once by
+    `link CODE` from another network, then deleted; worthless after ``expires_at``."""
+
+    __tablename__ = "link_codes"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LinkFailureRow(Base):
+    """A wrong `link CODE`: counted per person over a window to stop guessing."""
+
+    __tablename__ = "link_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class FeedTokenRow(Base):
+    """The unguessable token in a person's "my RSVPs" calendar feed URL (`myfeed`)."""
+
+    __tablename__ = "feed_tokens"
+
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PollRow(Base):
+    """Finding a date: a question with 2 to 10 time options, voted on from any network."""
+
+    __tablename__ = "polls"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(255))
+    creator_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    origin_channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id"))
+    timezone: Mapped[str] = mapped_column(String(64))
+    # "open", "picked" (turned into ``event_id``) or "closed".
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    picked: Mapped[int | None] = mapped_column(Integer)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PollOptionRow(Base):
+    __tablename__ = "poll_options"
+
+    poll_id: Mapped[int] = mapped_column(
+        ForeignKey("polls.id", ondelete="CASCADE"), primary_key=True
+    )
+    # 1 to 10, as people vote for them (`vote 3 1 2`).
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The option as the creator wrote it.
+    label: Mapped[str] = mapped_column(String(255), default="")
+
+
+class PollVoteRow(Base):
+    __tablename__ = "poll_votes"
+
+    poll_id: Mapped[int] = mapped_column(
+        ForeignKey("polls.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    voted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PollChannelRow(Base):
+    """The channels a poll was posted in: the event it turns into is linked to all of them."""
+
+    __tablename__ = "poll_channels"
+
+    poll_id: Mapped[int] = mapped_column(
+        ForeignKey("polls.id", ondelete="CASCADE"), primary_key=True
+    )
+    channel_id: Mapped[int] = mapped_column(
+        ForeignKey("channels.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PollCardRow(Base):
+    """A message showing a poll with a button per option (Telegram), updated on each vote."""
+
+    __tablename__ = "poll_cards"
+    __table_args__ = (UniqueConstraint("platform", "network", "chat_id", "message_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"), index=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    network: Mapped[str] = mapped_column(String(64))
+    chat_id: Mapped[str] = mapped_column(String(255))
+    message_id: Mapped[str] = mapped_column(String(64))
+    posted_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -97,8 +97,12 @@ class Chat:
     ) -> None:
         self.clock = clock or Clock()
         self.network = FakeNetwork()
+        # A second network for what crosses networks (linked channels and identities, polls):
+        # `say(..., on="other")`.
+        self.other = FakeNetwork("other", "net2")
         outbox = Outbox()
         outbox.register(self.network)
+        outbox.register(self.other)
         settings = BotSection(timezone=timezone, admins=admins, digest=digest)
         self.core = Core(database, settings, outbox, self.clock)
         # Not started: `deliver` runs what is due by the chat's clock, as the bot's scheduler
@@ -107,11 +111,18 @@ class Chat:
         self._woken = False
         database.on_planned = self._wake
 
-    def user(self, name: str, *, verified: bool = True) -> UserRef:
-        return UserRef("test", "net", f"id-{name}", name, verified)
+    def _on(self, on: str) -> FakeNetwork:
+        return self.other if on == "other" else self.network
 
-    def channel(self, name: str = "#main", kind: ChannelKind = ChannelKind.GROUP) -> ChannelRef:
-        return ChannelRef("test", "net", name, kind, name)
+    def user(self, name: str, *, verified: bool = True, on: str = "test") -> UserRef:
+        network = self._on(on)
+        return UserRef(network.platform, network.network, f"id-{name}", name, verified)
+
+    def channel(
+        self, name: str = "#main", kind: ChannelKind = ChannelKind.GROUP, *, on: str = "test"
+    ) -> ChannelRef:
+        network = self._on(on)
+        return ChannelRef(network.platform, network.network, name, kind, name)
 
     async def replies(
         self,
@@ -122,10 +133,11 @@ class Chat:
         verified: bool = True,
         addressed: bool = False,
         kind: ChannelKind = ChannelKind.GROUP,
+        on: str = "test",
     ) -> list[Reply]:
         message = IncomingMessage(
-            sender=self.user(who, verified=verified),
-            channel=self.channel(channel, kind),
+            sender=self.user(who, verified=verified, on=on),
+            channel=self.channel(channel, kind, on=on),
             text=text,
             sent_at=self.clock.now,
             addressed=addressed,

@@ -28,6 +28,15 @@ TABLES = {
     "reminder_optins",
     "cancelled_occurrences",
     "deliveries",
+    "identity_links",
+    "link_codes",
+    "link_failures",
+    "feed_tokens",
+    "polls",
+    "poll_options",
+    "poll_votes",
+    "poll_channels",
+    "poll_cards",
 }
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
 
