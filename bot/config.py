@@ -30,6 +30,7 @@ from bot.when import parse_zone
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///gatherbot.db"
 TELEGRAM_TOKEN_ENV = "GATHERBOT_TELEGRAM_TOKEN"
+WEB_SECRET_ENV = "GATHERBOT_WEB_SECRET"
 _ADMIN = re.compile(r"[a-z]+:[^:\s]+:[^\s]+")
 _PAGE_CHANNEL = re.compile(r"telegram:-?\d+|irc:[A-Za-z0-9_-]{1,32}/[#&][^\s,\x07]{1,49}")
 
@@ -158,6 +159,9 @@ class WebSection(_Section):
     listen: str = Field(default="127.0.0.1:8080", pattern=r"^[^\s:]+:\d{1,5}$")
     # How people reach it from outside: links the bot hands out start with this.
     public_url: str = Field(default="http://127.0.0.1:8080", pattern=r"^https?://\S+$")
+    # Signs the links of event and channel calendars, so a private group's events cannot be
+    # read by counting event numbers. Changing it invalidates every link handed out.
+    secret: SecretStr = Field(min_length=16)
     pages: tuple[WebPage, ...] = ()
 
     @property
@@ -232,6 +236,9 @@ def _secrets_from_environment(data: dict[str, Any], env: dict[str, str]) -> None
     telegram = data.get("telegram")
     if isinstance(telegram, dict) and env.get(TELEGRAM_TOKEN_ENV):
         telegram["token"] = env[TELEGRAM_TOKEN_ENV]
+    web = data.get("web")
+    if isinstance(web, dict) and env.get(WEB_SECRET_ENV):
+        web["secret"] = env[WEB_SECRET_ENV]
     networks = data.get("irc")
     if isinstance(networks, list):
         for network in networks:
