@@ -8,6 +8,7 @@ either. A filter on the root handlers blanks a secret wherever it appears.
 from __future__ import annotations
 
 import logging
+import re
 
 _REDACTED = "<secret>"
 
@@ -16,19 +17,28 @@ class _HideSecret(logging.Filter):
     def __init__(self, secret: str) -> None:
         super().__init__()
         self.secret = secret
+        # Any case: error texts get capitalised or lowered on their way (python-telegram-bot
+        # capitalises a Bot API error's description), and a token in other case still gives
+        # most of it away.
+        self._pattern = re.compile(re.escape(secret), re.IGNORECASE)
+
+    def _hide(self, text: str) -> str | None:
+        """``text`` with the secret blanked; None when it is not there."""
+        hidden, found = self._pattern.subn(_REDACTED, text)
+        return hidden if found else None
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if self.secret in message:
-            record.msg, record.args = message.replace(self.secret, _REDACTED), None
-        if record.exc_info and record.exc_info[1] is not None:
-            exc = record.exc_info[1]
-            if self.secret in str(exc):
-                record.exc_text = (
-                    logging.Formatter()
-                    .formatException(record.exc_info)
-                    .replace(self.secret, _REDACTED)
-                )
+        hidden = self._hide(record.getMessage())
+        if hidden is not None:
+            record.msg, record.args = hidden, None
+        # The whole traceback, causes included; handed over as text only, so that no
+        # formatter (the JSON one formats exc_info afresh) can print the secret again.
+        text = record.exc_text
+        if text is None and record.exc_info and record.exc_info[1] is not None:
+            text = logging.Formatter().formatException(record.exc_info)
+        hidden = self._hide(text) if text else None
+        if hidden is not None:
+            record.exc_text, record.exc_info = hidden, None
         return True
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from bot.app import running_bot
 from bot.config import Config, ConfigError, load_config
+from bot.logs import FORMATS, setup_logging
 from bot.ports import Adapter
 from storage import Database, DatabaseError, redact_url
 
@@ -24,11 +25,7 @@ log = logging.getLogger("gatherbot")
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=getattr(logging, args.log_level.upper()),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    setup_logging(args.log_level, args.log_format)
     try:
         config = load_config(args.config)
     except ConfigError as exc:
@@ -43,6 +40,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def _log_options(parser: argparse.ArgumentParser, level: str) -> None:
+    parser.add_argument("--log-level", default=level, choices=["debug", "info", "warning", "error"])
+    parser.add_argument(
+        "--log-format",
+        default="text",
+        choices=FORMATS,
+        help="text (default) or json: one JSON object per line, for log collectors",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gatherbot",
@@ -52,9 +59,7 @@ def _parser() -> argparse.ArgumentParser:
 
     def command(name: str, help_text: str, log_level: str = "info") -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
-        p.add_argument(
-            "--log-level", default=log_level, choices=["debug", "info", "warning", "error"]
-        )
+        _log_options(p, log_level)
         return p
 
     run = command("run", "start every configured network adapter and the scheduler")
@@ -94,9 +99,7 @@ def _parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(required=True, metavar="ACTION")
     upgrade = db_sub.add_parser("upgrade", help="apply every pending migration")
-    upgrade.add_argument(
-        "--log-level", default="info", choices=["debug", "info", "warning", "error"]
-    )
+    _log_options(upgrade, "info")
     upgrade.add_argument("--database", metavar="URL")
     upgrade.add_argument("--config", type=Path, metavar="FILE")
     upgrade.set_defaults(action=_db_upgrade)
@@ -136,11 +139,19 @@ async def _run(args: argparse.Namespace, config: Config) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with running_bot(config.bot, adapters) as core, AsyncExitStack() as stack:
+    async with (
+        running_bot(config.bot, adapters, web=config.web) as core,
+        AsyncExitStack() as stack,
+    ):
         if config.web is not None:
             from adapters.web import WebContext, running_web
 
-            context = WebContext(core.database, config.bot, config.web)
+            context = WebContext(
+                core.database,
+                config.bot,
+                config.web,
+                telegram_network=config.telegram.network if config.telegram else "telegram",
+            )
             await stack.enter_async_context(running_web(context))
         # What start-up loaded lives until exit: keep it out of the collector's full passes,
         # which otherwise pause the whole bot for ~100 ms now and then (bench/README.md).
@@ -187,7 +198,8 @@ async def _console(args: argparse.Namespace, config: Config) -> int:
             "Ctrl-D to leave.",
             file=sys.stderr,
         )
-    async with running_bot(config.bot, [console], database_url=url):
+    # Links from the console work when `gatherbot run` serves this database with this [web].
+    async with running_bot(config.bot, [console], database_url=url, web=config.web):
         await console.serve()
     return 0
 
@@ -223,6 +235,12 @@ async def _check_config(args: argparse.Namespace, config: Config) -> int:
         print(
             f"  irc {network.name}: {network.nick} at {network.host}:{network.port} ({tls}, "
             f"{auth}), channels {', '.join(network.channels) or 'none'}"
+        )
+    if config.web is not None:
+        web = config.web
+        print(
+            f"  web: listening on {web.listen}, public at {web.public_url}, "
+            f"{len(web.pages)} page{'s' if len(web.pages) != 1 else ''} (secret set)"
         )
     return 0
 
