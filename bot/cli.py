@@ -7,11 +7,13 @@ import asyncio
 import contextlib
 import gc
 import getpass
+import json
 import logging
 import signal
 import sys
 from collections.abc import Sequence
 from contextlib import AsyncExitStack
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.app import running_bot
@@ -103,6 +105,20 @@ def _parser() -> argparse.ArgumentParser:
     upgrade.add_argument("--database", metavar="URL")
     upgrade.add_argument("--config", type=Path, metavar="FILE")
     upgrade.set_defaults(action=_db_upgrade)
+
+    export = command(
+        "export", "write the whole database to a JSON file (to move it elsewhere)", "warning"
+    )
+    export.add_argument("file", type=Path, metavar="FILE")
+    export.add_argument("--database", metavar="URL", help="default: the config's")
+    export.add_argument("--config", type=Path, metavar="FILE")
+    export.set_defaults(action=_export)
+
+    load = command("import", "load an export into an empty database", "warning")
+    load.add_argument("file", type=Path, metavar="FILE")
+    load.add_argument("--database", metavar="URL", help="default: the config's")
+    load.add_argument("--config", type=Path, metavar="FILE")
+    load.set_defaults(action=_import)
 
     check = command(
         "check-config", "check a config file and say what it configures", log_level="warning"
@@ -202,6 +218,61 @@ async def _console(args: argparse.Namespace, config: Config) -> int:
     async with running_bot(config.bot, [console], database_url=url, web=config.web):
         await console.serve()
     return 0
+
+
+async def _export(args: argparse.Namespace, config: Config) -> int:
+    from storage.transfer import TransferError, counts, export_data
+
+    url = args.database or config.bot.database_url
+    database = Database(url)
+    try:
+        data = await export_data(database, datetime.now(UTC))
+    except TransferError as exc:
+        print(f"gatherbot export: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        await database.dispose()
+    # Written beside the target and renamed: a failed export never leaves half a file.
+    partial = args.file.with_name(args.file.name + ".partial")
+    try:
+        partial.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        partial.replace(args.file)
+    except OSError as exc:
+        print(f"gatherbot export: cannot write {args.file}: {exc.strerror}", file=sys.stderr)
+        return 2
+    print(f"exported {redact_url(url)} to {args.file}: {_summary(counts(data))}")
+    return 0
+
+
+async def _import(args: argparse.Namespace, config: Config) -> int:
+    from storage.transfer import TransferError, counts, import_data
+
+    try:
+        data = json.loads(args.file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        print(f"gatherbot import: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return 2
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        print(
+            f"gatherbot import: {args.file} is not a gatherbot export (not JSON)", file=sys.stderr
+        )
+        return 2
+    url = args.database or config.bot.database_url
+    database = Database(url)
+    try:
+        await import_data(database, data)
+    except TransferError as exc:
+        print(f"gatherbot import: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        await database.dispose()
+    print(f"imported {args.file} into {redact_url(url)}: {_summary(counts(data))}")
+    return 0
+
+
+def _summary(rows: dict[str, int]) -> str:
+    shown = ("events", "rsvps", "people", "channels", "deliveries")
+    return ", ".join(f"{rows.get(name, 0)} {name}" for name in shown)
 
 
 async def _db_upgrade(args: argparse.Namespace, config: Config) -> int:

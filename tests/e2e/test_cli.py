@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 
@@ -79,3 +80,40 @@ def test_a_database_that_cannot_be_opened_gets_one_line_without_the_password(
         assert reason in result.stderr
         assert "Traceback" not in result.stderr
         assert "hunter2" not in result.stderr
+
+
+def test_export_and_import_move_the_bot_to_another_database(tmp_path: Path) -> None:
+    old = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
+    new = f"sqlite+aiosqlite:///{tmp_path / 'new.db'}"
+    session = "!newevent Coffee | 2027-01-09 18:00 | Café | limit=1\n!rsvp 1\n"
+    gatherbot("console", "--as", "alice", "--database", old, cwd=tmp_path, stdin=session)
+    gatherbot("console", "--as", "bob", "--database", old, cwd=tmp_path, stdin="!rsvp 1\n")
+
+    exported = gatherbot("export", "moving.json", "--database", old, cwd=tmp_path)
+    assert exported.returncode == 0, exported.stderr
+    # Deliveries: the event's reminders and start post, planned when it was created.
+    assert re.fullmatch(
+        rf"exported {re.escape(old)} to moving\.json: "
+        r"1 events, 2 rsvps, 2 people, 1 channels, [1-9]\d* deliveries",
+        exported.stdout.strip(),
+    )
+    imported = gatherbot("import", "moving.json", "--database", new, cwd=tmp_path)
+    assert imported.returncode == 0, imported.stderr
+    assert imported.stdout.startswith(f"imported moving.json into {new}: 1 events, 2 rsvps")
+
+    who = gatherbot("console", "--database", new, cwd=tmp_path, stdin="!who 1\n")
+    assert "Going (1): alice" in who.stdout
+    assert "Waitlist (1): 1. bob" in who.stdout
+
+    again = gatherbot("import", "moving.json", "--database", new, cwd=tmp_path)
+    assert again.returncode == 2
+    assert again.stderr.startswith("gatherbot import: the database already holds data (")
+    assert "import only into an empty database" in again.stderr
+
+    (tmp_path / "notes.json").write_text("[1, 2]")
+    wrong = gatherbot("import", "notes.json", "--database", new, cwd=tmp_path)
+    assert wrong.returncode == 2
+    assert (
+        wrong.stderr.strip()
+        == "gatherbot import: not a gatherbot export (made by `gatherbot export FILE`)"
+    )
