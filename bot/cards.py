@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from bot.domain import Attendee, EventStatus, EventView, RsvpStatus
+from bot.domain import Attendee, EventStatus, EventView, RsvpStatus, UserRef
 from bot.language.durations import format_offsets
 from bot.replies import Line, Reply, ReplyKind, SpanLike, bold, cmd, line, link, reply_lines
 from bot.when import format_relative, format_span
@@ -129,24 +129,59 @@ def event_details(
     return Reply(tuple(lines), ReplyKind.EVENT_CARD, event)
 
 
+def network_label(platform: str, network: str) -> str:
+    """`irc:libera`, `telegram`: where a channel or a person is."""
+    return platform if network == platform else f"{platform}:{network}"
+
+
 def channel_label(title: str, platform: str, network: str) -> str:
     """`#main (irc:libera)`, `Warsaw Devs (telegram)`: a channel and where it is."""
-    where = platform if network == platform else f"{platform}:{network}"
-    return f"{title} ({where})"
+    return f"{title} ({network_label(platform, network)})"
 
 
-def _person(attendee: Attendee) -> str:
+# (platform, network) of the identities linked to a person, by the person's
+# (platform, network, id): see storage.identities.
+LinkedNetworks = Mapping[tuple[str, str, str], Sequence[tuple[str, str]]]
+
+
+def _person(attendee: Attendee, networks: Sequence[str]) -> str:
     guests = (
         f" +{attendee.guests}"
         if attendee.guests and attendee.status in (RsvpStatus.GOING, RsvpStatus.WAITLISTED)
         else ""
     )
     note = f" ({attendee.note})" if attendee.note else ""
-    unverified = " [unverified]" if not attendee.person.verified else ""
-    return f"{attendee.person.display}{unverified}{guests}{note}"
+    marks = [*networks, *([] if attendee.person.verified else ["unverified"])]
+    marked = f" [{', '.join(marks)}]" if marks else ""
+    return f"{attendee.person.display}{marked}{guests}{note}"
 
 
-def who_reply(event: EventView, attendees: list[Attendee], now: datetime) -> Reply:
+def _networks_of(attendees: list[Attendee], linked: LinkedNetworks) -> dict[UserRef, list[str]]:
+    """Each attendee's networks (a linked person's all of them); none when everyone is on
+    one network, where marking them would say nothing."""
+    networks: dict[UserRef, list[str]] = {}
+    for attendee in attendees:
+        person = attendee.person
+        places = [(person.platform, person.network)]
+        places += linked.get((person.platform, person.network, person.id), ())
+        networks[person] = [network_label(*place) for place in dict.fromkeys(places)]
+    if len({label for labels in networks.values() for label in labels}) < 2:
+        return {}
+    return networks
+
+
+def who_reply(
+    event: EventView,
+    attendees: list[Attendee],
+    now: datetime,
+    linked: LinkedNetworks | None = None,
+) -> Reply:
+    """Who answered; each person's network is marked when they are on more than one."""
+    networks = _networks_of(attendees, linked or {})
+
+    def entry(attendee: Attendee) -> str:
+        return _person(attendee, networks.get(attendee.person, []))
+
     by_status: dict[RsvpStatus, list[Attendee]] = {status: [] for status in RsvpStatus}
     for attendee in attendees:
         by_status[attendee.status].append(attendee)
@@ -154,7 +189,7 @@ def who_reply(event: EventView, attendees: list[Attendee], now: datetime) -> Rep
     going = by_status[RsvpStatus.GOING]
     if going:
         lines.append(
-            line(bold(f"Going ({event.counts.seats}): "), ", ".join(_person(a) for a in going))
+            line(bold(f"Going ({event.counts.seats}): "), ", ".join(entry(a) for a in going))
         )
     else:
         lines.append(line("Nobody is going yet. Be the first: ", cmd(f"rsvp {event.id}")))
@@ -163,15 +198,15 @@ def who_reply(event: EventView, attendees: list[Attendee], now: datetime) -> Rep
         lines.append(
             line(
                 bold(f"Waitlist ({len(waiting)}): "),
-                ", ".join(f"{a.position}. {_person(a)}" for a in waiting),
+                ", ".join(f"{a.position}. {entry(a)}" for a in waiting),
             )
         )
     maybe = by_status[RsvpStatus.MAYBE]
     if maybe:
-        lines.append(line(bold(f"Maybe ({len(maybe)}): "), ", ".join(_person(a) for a in maybe)))
+        lines.append(line(bold(f"Maybe ({len(maybe)}): "), ", ".join(entry(a) for a in maybe)))
     not_going = by_status[RsvpStatus.NOT_GOING]
     if not_going:
         lines.append(
-            line(f"Can't make it ({len(not_going)}): ", ", ".join(_person(a) for a in not_going))
+            line(f"Can't make it ({len(not_going)}): ", ", ".join(entry(a) for a in not_going))
         )
     return reply_lines(lines)

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot import announce, channel_settings, handlers
+from bot import announce, channel_settings, handlers, identity
 from bot.context import Context
 from bot.errors import UserError
 from bot.language import arguments as a
@@ -235,6 +235,46 @@ COMMANDS: tuple[CommandSpec, ...] = (
             "digest= posts the coming week's events here at that time, in the channel's zone. "
             "default goes back to the bot's config."
         ),
+    ),
+    CommandSpec(
+        "link",
+        "[CODE]",
+        "link your accounts on two networks, so you count once",
+        ("link", "link 7KQ2-M9XD"),
+        identity.parse_link,
+        identity.link,
+        access="you, in a private chat with me, logged in to your network's services",
+        details=(
+            "link alone gives a code valid 10 minutes, once (and lists your linked accounts); "
+            "send link CODE privately from your account on the other network. Then your "
+            "RSVPs, reminders and votes are one person's: answers from the second account "
+            "move over, except where both answered the same date (the first account's stays)."
+        ),
+    ),
+    CommandSpec(
+        "unlink_me",
+        "",
+        "undo link: this account is on its own again",
+        ("unlink_me",),
+        a.parse_no_args,
+        identity.unlink_me,
+        aliases=("unlink-me",),
+        access="you, in a private chat with me",
+        details=(
+            "From the account that asked for the code it unlinks all the others. Answers "
+            "stay with that first account."
+        ),
+    ),
+    CommandSpec(
+        "dm_here",
+        "",
+        "send my private reminders and notices to this linked account",
+        ("dm_here",),
+        a.parse_no_args,
+        identity.dm_here,
+        aliases=("dm-here",),
+        access="you, in a private chat with me",
+        details="By default they go to the account that asked for the link code.",
     ),
     CommandSpec(
         "help",

@@ -138,7 +138,8 @@ async def who(ctx: Context, args: EventIdArgs) -> list[Reply]:
     async with ctx.database.unit_of_work(read_only=True) as uow:
         view, _ = await _read(ctx, uow, args, "who")
         attendees = await uow.rsvps.attendees(view.id, view.occurrence)
-    return [who_reply(view, attendees, ctx.now)]
+        linked = await uow.identities.networks(view.id, view.occurrence) if attendees else {}
+    return [who_reply(view, attendees, ctx.now, linked)]
 
 
 async def _read(
@@ -407,8 +408,9 @@ async def _set_reminder(
     """Turn someone's private reminders on or off; returns the event and when they come."""
     async with ctx.database.unit_of_work() as uow:
         row = await open_event(uow, event_id, ctx.now, "remindme")
-        person = await uow.people.upsert(ctx.message.sender, ctx.now)
-        await uow.reminders.set(row.id, person.id, wanted, ctx.now)
+        # A linked identity's reminders are its primary's, as its answers are.
+        person_id = await uow.people.save(ctx.message.sender, ctx.now)
+        await uow.reminders.set(row.id, person_id, wanted, ctx.now)
         await uow.deliveries.request_plan(row.id, ctx.now)
         origin = await uow.channels.get(row.origin_channel_id)
         offsets = reminder_offsets(row, origin, ctx.settings.reminder_offsets)

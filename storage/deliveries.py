@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, tuple_, update
+from sqlalchemy import and_, delete, func, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.domain import ChannelRef, DeliveryState, UserRef
-from storage.models import ChannelRow, DeliveryRow, PersonRow
+from storage.models import ChannelRow, DeliveryRow, IdentityLinkRow, PersonRow
 from storage.repositories import channel_ref, person_ref
 
 # A kind that asks the scheduler to (re)plan an event's reminders: written in the same
@@ -245,9 +245,15 @@ class DeliveryRepository:
         )
         person = aliased(PersonRow)
         channel = aliased(ChannelRow)
+        # A private message goes to the identity its person chose for them (`dm_here`),
+        # looked up now: the choice, or a link, may be newer than the delivery.
+        own_link, chosen = aliased(IdentityLinkRow), aliased(IdentityLinkRow)
+        primary_id = func.coalesce(own_link.primary_id, DeliveryRow.person_id)
         rows = await self._session.execute(
             select(DeliveryRow, person, channel)
-            .outerjoin(person, person.id == DeliveryRow.person_id)
+            .outerjoin(own_link, own_link.person_id == DeliveryRow.person_id)
+            .outerjoin(chosen, and_(chosen.primary_id == primary_id, chosen.private))
+            .outerjoin(person, person.id == func.coalesce(chosen.person_id, primary_id))
             .outerjoin(channel, channel.id == DeliveryRow.channel_id)
             .where(DeliveryRow.id.in_(ids))
             .order_by(DeliveryRow.due_at, DeliveryRow.id)

@@ -56,6 +56,7 @@ from storage.models import (
     ChannelRow,
     EventChannelRow,
     EventRow,
+    IdentityLinkRow,
     PersonRow,
     PostedCardRow,
     ReminderOptInRow,
@@ -67,6 +68,21 @@ RowT = TypeVar("RowT", bound=Base)
 
 def person_ref(row: PersonRow) -> UserRef:
     return UserRef(row.platform, row.network, row.external_id, row.display_name, row.verified)
+
+
+_identity_links = cast(Table, IdentityLinkRow.__table__)
+
+
+# In an INSERT's RETURNING: the primary of the person row just written (see
+# storage/identities.py), else the row itself. SQLAlchemy does not correlate a subquery with
+# the table an INSERT writes (it would read `people` afresh), so the row is named outright.
+_WRITTEN_PERSON: ColumnElement[int] = literal_column(f"{PersonRow.__tablename__}.id")
+_PRIMARY_OF_WRITTEN = func.coalesce(
+    select(_identity_links.c.primary_id)
+    .where(_identity_links.c.person_id == _WRITTEN_PERSON)
+    .scalar_subquery(),
+    _WRITTEN_PERSON,
+)
 
 
 def channel_ref(row: ChannelRow) -> ChannelRef:
@@ -193,8 +209,11 @@ def _event_with_counts(from_: FromClause, *columns: Any) -> Select[Any]:
 
 _EVENT_VIEW = _event_with_counts(_EVENT_FROM)
 
-# The same, plus one person (by platform, network and id), their answer, and how many
-# waitlisted parties are ahead of theirs.
+# The same, plus one person (by platform, network and id; answers are stored on the primary
+# of a linked identity), their answer, and how many waitlisted parties are ahead of theirs.
+_my_link_table = _identity_links.alias("my_link")
+_my_link = _my_link_table.c
+_my_id = func.coalesce(_my_link.primary_id, _me.id)
 _SEATING = _event_with_counts(
     _EVENT_FROM.outerjoin(
         _me_table,
@@ -203,15 +222,17 @@ _SEATING = _event_with_counts(
             _me.network == bindparam("network"),
             _me.external_id == bindparam("external_id"),
         ),
-    ).outerjoin(
+    )
+    .outerjoin(_my_link_table, _my_link.person_id == _me.id)
+    .outerjoin(
         _mine_table,
         and_(
             _mine.event_id == _events.id,
             _mine.occurrence == bindparam("occurrence"),
-            _mine.person_id == _me.id,
+            _mine.person_id == _my_id,
         ),
     ),
-    _me.id.label("person_id"),
+    _my_id.label("person_id"),
     _me.display_name.label("person_display"),
     _me.verified.label("person_verified"),
     _mine.status.label("answer_status"),
@@ -557,7 +578,8 @@ class PeopleRepository:
         return row
 
     async def save(self, ref: UserRef, now: datetime) -> int:
-        """Like ``upsert`` in one statement, for callers that only need the person's id."""
+        """Like ``upsert`` in one statement, for callers that need the id their answers,
+        reminders and votes are stored under: the primary's for a linked identity."""
         dialect = self._session.get_bind().dialect.name
         insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
         values = insert_(PersonRow).values(
@@ -574,7 +596,7 @@ class PeopleRepository:
                 "display_name": values.excluded.display_name,
                 "verified": values.excluded.verified,
             },
-        ).returning(PersonRow.id)
+        ).returning(_PRIMARY_OF_WRITTEN)
         person_id: int = (await self._session.execute(statement)).scalar_one()
         return person_id
 

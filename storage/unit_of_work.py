@@ -9,6 +9,7 @@ from types import TracebackType
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.deliveries import DeliveryRepository
+from storage.identities import IdentityRepository
 from storage.repositories import (
     CardRepository,
     ChannelRepository,
@@ -33,6 +34,7 @@ class UnitOfWork:
     cards: CardRepository
     reminders: ReminderOptInRepository
     deliveries: DeliveryRepository
+    identities: IdentityRepository
 
     def __init__(
         self,
@@ -58,6 +60,7 @@ class UnitOfWork:
         self.cards = CardRepository(session)
         self.reminders = ReminderOptInRepository(session)
         self.deliveries = DeliveryRepository(session, lock_rows=self._lock_rows)
+        self.identities = IdentityRepository(session, lock_rows=self._lock_rows)
         return self
 
     async def __aexit__(

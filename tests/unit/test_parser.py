@@ -15,6 +15,7 @@ from bot.channel_settings import SettingsArgs
 from bot.commands import COMMANDS, MAX_INPUT, UnknownCommand, parse_command
 from bot.domain import RsvpStatus
 from bot.errors import UserError
+from bot.identity import LinkCodeArgs
 from bot.language.arguments import (
     CancelArgs,
     EditArgs,
@@ -332,6 +333,13 @@ COMMAND_CASES = [
         LinkArgs(3, (Target("irc", "libera", "#dev", "irc:libera/#dev"),)),
         id="unlink-named-channel",
     ),
+    # link, unlink_me, dm_here (a code is checked by the command: a wrong one is counted)
+    pytest.param("!link", "link", LinkCodeArgs(None), id="link"),
+    pytest.param("/link 7kq2 m9xd", "link", LinkCodeArgs("7kq2 m9xd"), id="link-code"),
+    pytest.param("!unlink_me", "unlink_me", NoArgs(), id="unlink-me"),
+    pytest.param("!unlink-me", "unlink_me", NoArgs(), id="unlink-me-dash"),
+    pytest.param("/dm_here", "dm_here", NoArgs(), id="dm-here"),
+    pytest.param("!dm-here", "dm_here", NoArgs(), id="dm-here-dash"),
     # help
     pytest.param("!help", "help", HelpArgs(None), id="help"),
     pytest.param("/help rsvp", "help", HelpArgs("rsvp"), id="help-topic"),
