@@ -9,6 +9,7 @@ from types import TracebackType
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.deliveries import DeliveryRepository
+from storage.pages import PageRepository
 from storage.identities import IdentityRepository
 from storage.repositories import (
     CardRepository,
@@ -34,6 +35,7 @@ class UnitOfWork:
     cards: CardRepository
     reminders: ReminderOptInRepository
     deliveries: DeliveryRepository
+    pages: PageRepository
     identities: IdentityRepository
 
     def __init__(
@@ -60,6 +62,7 @@ class UnitOfWork:
         self.cards = CardRepository(session)
         self.reminders = ReminderOptInRepository(session)
         self.deliveries = DeliveryRepository(session, lock_rows=self._lock_rows)
+        self.pages = PageRepository(session)
         self.identities = IdentityRepository(session, lock_rows=self._lock_rows)
         return self
 

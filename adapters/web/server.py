@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from adapters.web.pages import PublicPages
 from bot.config import BotSection, WebSection
 from bot.core import Clock, utc_now
 from storage import Database
@@ -27,6 +28,8 @@ class WebContext:
     settings: BotSection
     web: WebSection
     clock: Clock = utc_now
+    # `[telegram] network`: the network of the `telegram:CHAT` channels a page lists.
+    telegram_network: str = "telegram"
 
 
 CONTEXT = web.AppKey("context", WebContext)
@@ -35,6 +38,7 @@ CONTEXT = web.AppKey("context", WebContext)
 def build_app(context: WebContext) -> web.Application:
     app = web.Application()
     app[CONTEXT] = context
+    app.add_routes(PublicPages(context).routes())
     return app
 
 
