@@ -9,8 +9,8 @@ from types import TracebackType
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.deliveries import DeliveryRepository
-from storage.pages import PageRepository
 from storage.identities import IdentityRepository
+from storage.pages import PageRepository
 from storage.repositories import (
     CardRepository,
     ChannelRepository,
