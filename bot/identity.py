@@ -246,9 +246,10 @@ class Merged:
 
 
 async def merge(uow: UnitOfWork, ctx: Context, from_id: int, into_id: int) -> Merged:
-    """Make ``from_id``'s answers, reminder opt-ins and votes ``into_id``'s. Where both
-    answered the same date, ``into_id``'s answer stays and the other is dropped; a seat it
-    held is given to the waitlist as any cancellation would (promote_waitlist)."""
+    """Make ``from_id``'s answers, reminder opt-ins, votes and (when ``into_id`` has none)
+    calendar feed ``into_id``'s. Where both answered the same date, ``into_id``'s answer
+    stays and the other is dropped; a seat it held is given to the waitlist as any
+    cancellation would (promote_waitlist)."""
     now = ctx.now
     await uow.identities.lock_answered_events(from_id)
     moved, dropped = await uow.identities.move_answers(from_id, into_id)
@@ -261,6 +262,7 @@ async def merge(uow: UnitOfWork, ctx: Context, from_id: int, into_id: int) -> Me
             ctx.touched(await uow.events.view(event, now=now))
     await uow.deliveries.request_plans(await uow.identities.move_reminders(from_id, into_id), now)
     await uow.identities.move_votes(from_id, into_id)
+    await uow.identities.move_feed_token(from_id, into_id)
     return Merged(moved, len(dropped))
 
 

@@ -28,6 +28,7 @@ from sqlalchemy.orm import aliased
 from bot.domain import RsvpStatus, UserRef
 from storage.models import (
     EventRow,
+    FeedTokenRow,
     IdentityLinkRow,
     LinkCodeRow,
     LinkFailureRow,
@@ -269,6 +270,19 @@ class IdentityRepository:
                 {"poll_id": p, "position": n, "person_id": into_id, "voted_at": v}
                 for p, n, v in moved
             ],
+        )
+
+    async def move_feed_token(self, from_id: int, into_id: int) -> None:
+        """A calendar subscribed to ``from_id``'s feed keeps working, now showing the
+        primary's answers, when the primary has no feed of its own (one token a person)."""
+        theirs = aliased(FeedTokenRow)
+        await self._session.execute(
+            update(FeedTokenRow)
+            .where(
+                FeedTokenRow.person_id == from_id,
+                ~exists().where(theirs.person_id == into_id),
+            )
+            .values(person_id=into_id)
         )
 
     async def _insert_ignoring_duplicates(

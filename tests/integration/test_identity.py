@@ -9,10 +9,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import insert, select
 
 from bot.domain import ChannelKind
 from storage import Database
-from tests.harness import Chat
+from storage.models import FeedTokenRow
+from tests.harness import START, Chat
 
 DIRECT = ChannelKind.DIRECT
 INVALID = (
@@ -130,6 +132,25 @@ async def test_linking_merges_answers_and_the_dropped_seat_goes_to_the_waitlist(
     assert chat.network.sent_to("id-carol")[0].startswith(
         "Good news, carol: a seat opened up and you're now going to #1 Coffee."
     )
+
+
+async def test_a_calendar_feed_of_the_linked_account_follows_it_to_the_primary(
+    chat: Chat, database: Database
+) -> None:
+    async with database.unit_of_work() as uow:
+        there = await uow.people.upsert(chat.user("alice", on="other"), chat.clock.now)
+        await uow.commit()
+    async with database.engine.begin() as connection:
+        await connection.execute(
+            insert(FeedTokenRow).values(person_id=there.id, token="t0k3n", created_at=START)
+        )
+    await linked(chat)
+    async with database.engine.connect() as connection:
+        owner = await connection.scalar(
+            select(FeedTokenRow.person_id).where(FeedTokenRow.token == "t0k3n")
+        )
+    async with database.unit_of_work() as uow:
+        assert owner == await uow.people.save(chat.user("alice"), chat.clock.now) != there.id
 
 
 # Abuse
