@@ -263,7 +263,9 @@ async def edit(ctx: Context, args: EditArgs) -> list[Reply]:
     async with ctx.database.unit_of_work() as uow:
         row = await open_event(uow, args.event_id, ctx.now, "edit")
         await _require_manager(ctx, uow, row, "edit")
-        outcome = await edit_event(uow, row, args.fields, ctx.now, ctx.message.sender)
+        outcome = await edit_event(
+            uow, row, args.fields, ctx.now, ctx.message.sender, here=ctx.message.channel
+        )
     name = f"#{outcome.event.id} {outcome.event.title}"
     ctx.touched(outcome.event)
     lines = [line(f"Updated {name}: ", "; ".join(outcome.changes), ".")]
@@ -294,12 +296,14 @@ async def cancel(ctx: Context, args: CancelArgs) -> list[Reply]:
             series = await uow.events.view(row, now=ctx.now)
             key = choose(series, args.occurrence, cancelled, ctx.now, "cancel")
             outcome = await cancel_occurrence(
-                uow, row, key, args.reason, ctx.now, ctx.message.sender
+                uow, row, key, args.reason, ctx.now, ctx.message.sender, here=ctx.message.channel
             )
             # Cards show the next date: it may be another one now.
             ctx.touched(await uow.events.view(row, now=ctx.now))
         else:
-            outcome = await cancel_event(uow, row, args.reason, ctx.now, ctx.message.sender)
+            outcome = await cancel_event(
+                uow, row, args.reason, ctx.now, ctx.message.sender, here=ctx.message.channel
+            )
     view = outcome.event
     when = format_instant(view.starts_at, view.zone)
     because = f" Reason: {args.reason}" if args.reason else ""

@@ -173,6 +173,33 @@ class DeliveryRepository:
             now,
         )
 
+    async def notify_channels(
+        self,
+        event_id: int,
+        occurrence: str,
+        kind: str,
+        channel_ids: Sequence[int],
+        now: datetime,
+        payload: str = "",
+    ) -> None:
+        """A notice about ``event_id`` posted in each of ``channel_ids`` (changed, cancelled)."""
+        once = unique_suffix()
+        await self.add(
+            [
+                Planned(
+                    planned_key(event_id, occurrence, f"{kind}:{once}", f"c{channel_id}"),
+                    kind,
+                    now,
+                    event_id=event_id,
+                    occurrence=occurrence,
+                    channel_id=channel_id,
+                    payload=payload,
+                )
+                for channel_id in channel_ids
+            ],
+            now,
+        )
+
     async def replan_event(self, event_id: int, wanted: Sequence[Planned], now: datetime) -> None:
         """Make ``wanted`` the event's reminders and start posts still to be sent."""
         await self._replace([DeliveryRow.event_id == event_id, _planned_kind()], wanted, now)

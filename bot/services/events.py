@@ -76,9 +76,16 @@ class EditOutcome:
 
 
 async def edit_event(
-    uow: UnitOfWork, event: EventRow, fields: EventFields, now: datetime, actor: UserRef
+    uow: UnitOfWork,
+    event: EventRow,
+    fields: EventFields,
+    now: datetime,
+    actor: UserRef,
+    *,
+    here: ChannelRef | None = None,
 ) -> EditOutcome:
-    """Apply ``fields`` to a locked, open event (see ``open_event``)."""
+    """Apply ``fields`` to a locked, open event (see ``open_event``); ``here``: the channel
+    the change was asked in, which reads the reply instead of a notice."""
     changes: list[str] = []
     place_changed = False
     new_when = _new_when(event, fields, now)
@@ -130,6 +137,7 @@ async def edit_event(
             if not same_person(person, actor) and person not in promoted
         ]
     await uow.deliveries.notify(event.id, "", CHANGED, tell, now, "; ".join(changes))
+    await _tell_channels(uow, event.id, "", CHANGED, here, now, "; ".join(changes))
     await uow.deliveries.request_plan(event.id, now)
     view = await uow.events.view(event, now=now)
     await uow.commit()
@@ -177,11 +185,18 @@ class CancelOutcome:
 
 
 async def cancel_event(
-    uow: UnitOfWork, event: EventRow, reason: str, now: datetime, actor: UserRef
+    uow: UnitOfWork,
+    event: EventRow,
+    reason: str,
+    now: datetime,
+    actor: UserRef,
+    *,
+    here: ChannelRef | None = None,
 ) -> CancelOutcome:
     event.status, event.cancel_reason, event.updated_at = EventStatus.CANCELLED, reason, now
     tell = [person for person in await _coming(uow, event, now) if not same_person(person, actor)]
     await uow.deliveries.notify(event.id, "", CANCELLED, tell, now, reason)
+    await _tell_channels(uow, event.id, "", CANCELLED, here, now, reason)
     await uow.deliveries.request_plan(event.id, now)
     view = await uow.events.view(event, now=now)
     await uow.commit()
@@ -189,7 +204,14 @@ async def cancel_event(
 
 
 async def cancel_occurrence(
-    uow: UnitOfWork, event: EventRow, key: str, reason: str, now: datetime, actor: UserRef
+    uow: UnitOfWork,
+    event: EventRow,
+    key: str,
+    reason: str,
+    now: datetime,
+    actor: UserRef,
+    *,
+    here: ChannelRef | None = None,
 ) -> CancelOutcome:
     """Call off one date of a repeating event (``key``, checked by the caller); the series
     goes on. Everyone who answered for that date, except with no, is told."""
@@ -200,10 +222,33 @@ async def cancel_occurrence(
         if a.status is not RsvpStatus.NOT_GOING and not same_person(a.person, actor)
     ]
     await uow.deliveries.notify(event.id, key, CANCELLED, tell, now, reason)
+    await _tell_channels(uow, event.id, key, CANCELLED, here, now, reason)
     await uow.deliveries.request_plan(event.id, now)
     view = await uow.events.view(event, key)
     await uow.commit()
     return CancelOutcome(view, tell)
+
+
+async def _tell_channels(
+    uow: UnitOfWork,
+    event_id: int,
+    occurrence: str,
+    kind: str,
+    here: ChannelRef | None,
+    now: datetime,
+    payload: str,
+) -> None:
+    """A change or cancellation is posted in every channel the event is announced in, not
+    only told to its attendees: an IRC channel has no card to refresh, and whoever read the
+    announcement there would otherwise come to a moved or cancelled event. ``here`` has the
+    command's own reply already."""
+    asked_in = await uow.channels.find(here) if here is not None else None
+    others = [
+        channel.id
+        for channel in await uow.channels.linked_to(event_id)
+        if asked_in is None or channel.id != asked_in.id
+    ]
+    await uow.deliveries.notify_channels(event_id, occurrence, kind, others, now, payload)
 
 
 async def _coming(uow: UnitOfWork, event: EventRow, now: datetime) -> list[UserRef]:
