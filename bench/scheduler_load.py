@@ -73,6 +73,7 @@ from bot.domain import (
     EventStatus,
     EventView,
     IncomingMessage,
+    PollView,
     Role,
     UserRef,
 )
@@ -332,6 +333,9 @@ class RecordingNetwork:
             self.others += 1
 
     async def event_changed(self, event: EventView) -> None:
+        pass
+
+    async def poll_changed(self, poll: PollView) -> None:
         pass
 
     async def roles(self, user: UserRef, channel: ChannelRef) -> frozenset[Role]:

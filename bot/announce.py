@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from bot.cards import event_card
 from bot.context import Context
-from bot.domain import ChannelKind, ChannelRef, EventStatus, Role
+from bot.domain import ChannelKind, ChannelRef, EventStatus, EventView, Role
 from bot.errors import UserError
 from bot.language.arguments import parse_event_id
 from bot.language.invocation import first_word, preferred_prefix
@@ -186,15 +186,10 @@ async def _announce_elsewhere(ctx: Context, args: LinkArgs) -> list[Reply]:
             await uow.deliveries.request_plan(row.id, ctx.now)
         view = await uow.events.view(row, now=ctx.now)
         await uow.commit()
-    card = event_card(view, ctx.now)
     failed: list[int] = []
     for target, ref in reachable:
-        try:
-            await ctx.outbox.send(Notice(ref, with_prefix(card, preferred_prefix(ref.platform))))
-        except Exception as exc:
-            if not isinstance(exc, Undeliverable):
-                log.exception("could not post the card of #%s to %s", view.id, target.text)
-            reason = str(exc) if isinstance(exc, Undeliverable) else "the network said no"
+        reason = await post_card(ctx, view, ref)
+        if reason is not None:
             if target in fresh:
                 failed.append(fresh[target])
                 results[target] = f"not announced: the card could not be posted ({reason})."
@@ -208,17 +203,36 @@ async def _announce_elsewhere(ctx: Context, args: LinkArgs) -> list[Reply]:
             if target in fresh
             else "already announced there; card posted again."
         )
-    if failed:
-        # Nothing half-done: a channel the card did not reach is not left linked.
-        async with ctx.database.unit_of_work() as uow:
-            for channel_id in failed:
-                await uow.events.unlink(view.id, channel_id)
-            await uow.deliveries.request_plan(view.id, ctx.now)
-            await uow.commit()
+    await unlink_unreached(ctx, view.id, failed)
     lines: list[Line] = [line(f"#{view.id} {view.title}:")]
     lines += [line(f"{target.text}: {results[target]}") for target in args.targets]
     done = any(r.startswith(("announced", "already")) for r in results.values())
     return [Reply(tuple(lines), ReplyKind.TEXT if done else ReplyKind.ERROR)]
+
+
+async def post_card(ctx: Context, view: EventView, ref: ChannelRef) -> str | None:
+    """Post the event's card in a channel other than the one asking; None when it went
+    out, else why not."""
+    card = event_card(view, ctx.now)
+    try:
+        await ctx.outbox.send(Notice(ref, with_prefix(card, preferred_prefix(ref.platform))))
+    except Undeliverable as exc:
+        return str(exc)
+    except Exception:
+        log.exception("could not post the card of #%s to %s:%s", view.id, ref.platform, ref.id)
+        return "the network said no"
+    return None
+
+
+async def unlink_unreached(ctx: Context, event_id: int, channel_ids: list[int]) -> None:
+    """Nothing half-done: a channel the card did not reach is not left linked."""
+    if not channel_ids:
+        return
+    async with ctx.database.unit_of_work() as uow:
+        for channel_id in channel_ids:
+            await uow.events.unlink(event_id, channel_id)
+        await uow.deliveries.request_plan(event_id, ctx.now)
+        await uow.commit()
 
 
 async def _announceable(uow: UnitOfWork, event_id: int, ctx: Context) -> EventRow:

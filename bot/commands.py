@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot import announce, channel_settings, handlers, identity
+from bot import announce, channel_settings, handlers, identity, polls
 from bot.context import Context
 from bot.errors import UserError
 from bot.language import arguments as a
@@ -212,6 +212,48 @@ COMMANDS: tuple[CommandSpec, ...] = (
         announce.unlink,
         access="as for announce",
         details="The channel an event was created in keeps it: to call it off, use cancel.",
+    ),
+    CommandSpec(
+        "poll",
+        "TITLE | WHEN | WHEN ... [| key=value ...]",
+        "find a date: offer 2 to 10 times to vote on (poll ID shows a poll's tally)",
+        (
+            "poll Developers Gathering | fri 18:00 | sat 10:00-12:00 | 2026-12-08 19:00",
+            "poll Coffee | tomorrow 7pm | monday 7pm | where=Café Nero limit=20",
+            "poll 3",
+        ),
+        polls.parse_poll,
+        polls.poll,
+        access="anyone with a verified identity to start one; anyone to show one",
+        details=(
+            "Each WHEN is read as newevent reads it, in this channel's zone (or tz=). "
+            "Details after the times (where=, url=, limit=, remind=, description=, tz=) go "
+            "to the event the poll turns into. The event is announced in every group "
+            "channel the poll was in: where it was started, shown, voted on or picked."
+        ),
+    ),
+    CommandSpec(
+        "vote",
+        "ID N [N ...] | ID none",
+        "vote for every time of a poll that suits you (replaces your earlier votes)",
+        ("vote 3 1 3", "vote 3 2", "vote 3 none"),
+        polls.parse_vote,
+        polls.vote,
+        details="Votes count per person, from any network. none (or -) takes them back.",
+    ),
+    CommandSpec(
+        "pick",
+        "ID N",
+        "turn a poll's time N into an event and tell everyone who voted",
+        ("pick 3 2",),
+        polls.parse_pick,
+        polls.pick,
+        access="the poll's creator, a bot admin, or an admin of the channel it began in",
+        details=(
+            "The event is created with the poll's title and details, with the creator as "
+            "organizer, and announced in every channel the poll was in. Voters are told "
+            "privately, and whether it is a time they voted for."
+        ),
     ),
     CommandSpec(
         "tz",

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.config import BotSection
-from bot.domain import EventView, IncomingMessage, Role
+from bot.domain import EventView, IncomingMessage, PollView, Role
 from bot.guided import Drafts
 from bot.ports import Outbox
 from storage import Database
@@ -23,10 +23,15 @@ class Context:
     drafts: Drafts
     # Events whose counts or details changed: every network refreshes its cards of them.
     changed: dict[int, EventView] = field(default_factory=dict)
+    # Polls whose votes or state changed: every network refreshes its cards of them.
+    changed_polls: dict[int, PollView] = field(default_factory=dict)
     _roles: frozenset[Role] | None = None
 
     def touched(self, event: EventView) -> None:
         self.changed[event.id] = event
+
+    def poll_touched(self, poll: PollView) -> None:
+        self.changed_polls[poll.id] = poll
 
     async def roles(self) -> frozenset[Role]:
         """The sender's roles here; asks the adapter only when a command needs them."""

@@ -6,16 +6,25 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
-from bot import handlers
+from bot import handlers, polls
 from bot.cards import event_card
 from bot.commands import UnknownCommand, find, parse_command
 from bot.config import BotSection
 from bot.context import Context
-from bot.domain import ChannelKind, ChannelRef, Choice, EventView, IncomingMessage, UserRef
+from bot.domain import (
+    ChannelKind,
+    ChannelRef,
+    Choice,
+    EventView,
+    IncomingMessage,
+    PollView,
+    UserRef,
+)
 from bot.errors import UserError
 from bot.guided import DraftKey, Drafts, key_of
 from bot.language.invocation import preferred_prefix, split_invocation
 from bot.language.text import clean_input
+from bot.polls.cards import poll_card
 from bot.ports import Outbox
 from bot.replies import Reply, ReplyKind, cmd, line, with_prefix
 from storage import Database
@@ -138,23 +147,57 @@ class Core:
         self, sender: UserRef, channel: ChannelRef, event_id: int, choice: Choice
     ) -> str:
         """An RSVP button pressed on a card; returns the short answer for the presser."""
+        return await self._button(
+            sender,
+            channel,
+            lambda ctx: handlers.press(ctx, event_id, choice),
+            f"{choice.value} for #{event_id}",
+        )
+
+    async def vote(self, sender: UserRef, channel: ChannelRef, poll_id: int, position: int) -> str:
+        """A vote button pressed on a poll card; returns the short answer for the presser."""
+        return await self._button(
+            sender,
+            channel,
+            lambda ctx: polls.press(ctx, poll_id, position),
+            f"vote {position} in poll {poll_id}",
+        )
+
+    async def _button(
+        self,
+        sender: UserRef,
+        channel: ChannelRef,
+        call: Callable[[Context], Awaitable[str]],
+        what: str,
+    ) -> str:
         message = IncomingMessage(sender, channel, text="", sent_at=self._clock())
         context = self._context(message)
         try:
-            answer = await handlers.press(context, event_id, choice)
+            answer = await call(context)
         except UserError as exc:
             answer = str(exc)
         except Exception:
-            log.exception(
-                "button %s for #%s failed on %s:%s",
-                choice.value,
-                event_id,
-                channel.platform,
-                channel.network,
-            )
+            log.exception("button %s failed on %s:%s", what, channel.platform, channel.network)
             answer = "Sorry, that didn't work. Please try again."
         await self._deliver(context)
         return answer
+
+    async def remember_poll_card(self, channel: ChannelRef, message_id: str, poll_id: int) -> None:
+        async with self.database.unit_of_work() as uow:
+            await uow.polls.remember_card(
+                poll_id, channel.platform, channel.network, channel.id, message_id, self._clock()
+            )
+            await uow.commit()
+
+    async def poll_cards_of(
+        self, poll_id: int, platform: str, network: str
+    ) -> list[tuple[str, str]]:
+        # Not cached as event cards are: a vote is far rarer than an RSVP.
+        async with self.database.unit_of_work(read_only=True) as uow:
+            return await uow.polls.cards_of(poll_id, platform, network)
+
+    def poll_card(self, poll: PollView, platform: str) -> Reply:
+        return with_prefix(poll_card(poll), preferred_prefix(platform))
 
     async def remember_card(self, channel: ChannelRef, message_id: str, event_id: int) -> None:
         async with self.database.unit_of_work() as uow:
@@ -188,6 +231,8 @@ class Core:
         """After the handler committed: fresh counts to every network."""
         for event in context.changed.values():
             await self.outbox.event_changed(event)
+        for poll in context.changed_polls.values():
+            await self.outbox.poll_changed(poll)
 
 
 def _error(exc: UserError) -> Reply:

@@ -173,3 +173,43 @@ class Attendee:
     note: str
     # Position on the waitlist, 1 for the head; 0 for anyone not waitlisted.
     position: int = 0
+
+
+class PollStatus(enum.StrEnum):
+    OPEN = "open"
+    PICKED = "picked"  # turned into an event (PollView.event_id)
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True, slots=True)
+class PollOption:
+    """One time a poll offers, with who voted for it."""
+
+    position: int  # 1 to 10, as people vote for it
+    starts_at: datetime  # aware, UTC
+    ends_at: datetime | None
+    voters: tuple[UserRef, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PollView:
+    """A read-only picture of a date poll, the way replies and adapters see it."""
+
+    id: int
+    title: str
+    timezone: str
+    status: PollStatus
+    creator: UserRef
+    options: tuple[PollOption, ...]
+    picked: int | None = None  # the option turned into an event
+    event_id: int | None = None
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def leaders(self) -> frozenset[int]:
+        """Positions with the most votes (ties share the lead); none before the first vote."""
+        most = max(len(option.voters) for option in self.options)
+        return frozenset(o.position for o in self.options if most and len(o.voters) == most)

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
-from bot.domain import ChannelRef, Choice, EventView, IncomingMessage, Role, UserRef
+from bot.domain import ChannelRef, Choice, EventView, IncomingMessage, PollView, Role, UserRef
 from bot.replies import Notice, Reply
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,24 @@ class CoreApi(Protocol):
         """The card of ``event`` as that network shows it (with its command prefix)."""
         ...
 
+    async def vote(self, sender: UserRef, channel: ChannelRef, poll_id: int, position: int) -> str:
+        """A poll card's button: toggles a vote; returns a short answer for the presser."""
+        ...
+
+    async def remember_poll_card(self, channel: ChannelRef, message_id: str, poll_id: int) -> None:
+        """A card of ``poll_id`` was posted as ``message_id`` in ``channel``."""
+        ...
+
+    async def poll_cards_of(
+        self, poll_id: int, platform: str, network: str
+    ) -> list[tuple[str, str]]:
+        """(chat id, message id) of the poll's cards on one network."""
+        ...
+
+    def poll_card(self, poll: PollView, platform: str) -> Reply:
+        """The card of ``poll`` as that network shows it (with its command prefix)."""
+        ...
+
 
 class Adapter(Protocol):
     """A network connection. It translates; it holds no business rules."""
@@ -67,6 +85,10 @@ class Adapter(Protocol):
 
     async def event_changed(self, event: EventView) -> None:
         """Counts or details of ``event`` changed: refresh whatever shows it (cards)."""
+        ...
+
+    async def poll_changed(self, poll: PollView) -> None:
+        """Votes or the state of ``poll`` changed: refresh whatever shows it (cards)."""
         ...
 
 
@@ -118,6 +140,16 @@ class Outbox:
                     event.id,
                     adapter.platform,
                     adapter.network,
+                )
+
+    async def poll_changed(self, poll: PollView) -> None:
+        """As event_changed, for a poll's cards."""
+        for adapter in self._adapters.values():
+            try:
+                await adapter.poll_changed(poll)
+            except Exception:
+                log.exception(
+                    "could not refresh poll %s on %s:%s", poll.id, adapter.platform, adapter.network
                 )
 
     async def roles(self, user: UserRef, channel: ChannelRef) -> frozenset[Role]:

@@ -11,7 +11,7 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from bot.domain import ChannelRef, EventView, UserRef
+from bot.domain import ChannelRef, EventView, PollView, UserRef
 
 
 class Style(enum.StrEnum):
@@ -29,6 +29,8 @@ class ReplyKind(enum.StrEnum):
     ERROR = "error"
     # An event card: adapters may add RSVP buttons for ``Reply.event``.
     EVENT_CARD = "event_card"
+    # A date poll's tally: adapters may add a vote button per option of ``Reply.poll``.
+    POLL_CARD = "poll_card"
     # Sent to a person or channel on the core's own initiative (promotion, cancellation).
     NOTICE = "notice"
     # A question to the sender (guided newevent); Telegram asks for a reply to it.
@@ -50,6 +52,7 @@ class Reply:
     lines: tuple[Line, ...]
     kind: ReplyKind = ReplyKind.TEXT
     event: EventView | None = None
+    poll: PollView | None = None
 
     @property
     def plain_text(self) -> str:

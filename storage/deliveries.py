@@ -29,6 +29,9 @@ REMIND = "remind:"
 PROMOTED = "promoted"
 CHANGED = "changed"
 CANCELLED = "cancelled"
+# To each voter of a poll turned into the event; the payload is `POLL_ID` or `POLL_ID yours`
+# (they voted for the time picked).
+POLL_PICKED = "poll_picked"
 # A channel's weekly digest of upcoming events.
 DIGEST = "digest"
 

@@ -304,6 +304,9 @@ class PollRow(Base):
     creator_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     origin_channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id"))
     timezone: Mapped[str] = mapped_column(String(64))
+    # The event's other details as typed after the options (`where=Café Nero limit=20`),
+    # checked when the poll was made and given to the event it turns into.
+    event_fields: Mapped[str] = mapped_column(Text, default="")
     # "open", "picked" (turned into ``event_id``) or "closed".
     status: Mapped[str] = mapped_column(String(16), default="open")
     picked: Mapped[int | None] = mapped_column(Integer)

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from storage.deliveries import DeliveryRepository
 from storage.identities import IdentityRepository
 from storage.pages import PageRepository
+from storage.polls import PollRepository
 from storage.repositories import (
     CardRepository,
     ChannelRepository,
@@ -37,6 +38,7 @@ class UnitOfWork:
     deliveries: DeliveryRepository
     pages: PageRepository
     identities: IdentityRepository
+    polls: PollRepository
 
     def __init__(
         self,
@@ -64,6 +66,7 @@ class UnitOfWork:
         self.deliveries = DeliveryRepository(session, lock_rows=self._lock_rows)
         self.pages = PageRepository(session)
         self.identities = IdentityRepository(session, lock_rows=self._lock_rows)
+        self.polls = PollRepository(session, lock_rows=self._lock_rows)
         return self
 
     async def __aexit__(

@@ -11,7 +11,15 @@ from datetime import UTC, datetime, timedelta
 from adapters.console.render import render_plain
 from bot.config import BotSection
 from bot.core import Core
-from bot.domain import ChannelKind, ChannelRef, EventView, IncomingMessage, Role, UserRef
+from bot.domain import (
+    ChannelKind,
+    ChannelRef,
+    EventView,
+    IncomingMessage,
+    PollView,
+    Role,
+    UserRef,
+)
 from bot.ports import CoreApi, Outbox
 from bot.replies import Reply
 from bot.scheduler import Dispatcher
@@ -41,6 +49,7 @@ class FakeNetwork:
     sent: list[tuple[UserRef | ChannelRef, Reply]] = field(default_factory=list)
     channel_admins: set[tuple[str, str]] = field(default_factory=set)  # (user id, channel id)
     changed: list[EventView] = field(default_factory=list)  # refreshes asked for, in order
+    polls_changed: list[PollView] = field(default_factory=list)
 
     async def start(self, core: CoreApi) -> None:
         pass
@@ -53,6 +62,12 @@ class FakeNetwork:
 
     async def event_changed(self, event: EventView) -> None:
         self.changed.append(event)
+
+    def problem(self) -> str | None:
+        return None
+
+    async def poll_changed(self, poll: PollView) -> None:
+        self.polls_changed.append(poll)
 
     async def roles(self, user: UserRef, channel: ChannelRef) -> frozenset[Role]:
         if (user.id, channel.id) in self.channel_admins:

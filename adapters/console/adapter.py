@@ -13,7 +13,15 @@ from datetime import UTC, datetime
 from typing import TextIO
 
 from adapters.console.render import render_plain
-from bot.domain import ChannelKind, ChannelRef, EventView, IncomingMessage, Role, UserRef
+from bot.domain import (
+    ChannelKind,
+    ChannelRef,
+    EventView,
+    IncomingMessage,
+    PollView,
+    Role,
+    UserRef,
+)
 from bot.language.text import clean_input
 from bot.ports import CoreApi, MessageHandler
 from bot.replies import Reply
@@ -120,6 +128,12 @@ class ConsoleAdapter:
 
     async def event_changed(self, event: EventView) -> None:
         """Nothing to refresh: the console prints, it keeps no cards."""
+
+    def problem(self) -> str | None:
+        return None
+
+    async def poll_changed(self, poll: PollView) -> None:
+        """Nothing to refresh, as for events."""
 
     async def roles(self, user: UserRef, channel: ChannelRef) -> frozenset[Role]:
         return frozenset({Role.CHANNEL_ADMIN}) if user.id == self._admin_user else frozenset()

@@ -28,7 +28,15 @@ from adapters.irc.people import People, fold
 from adapters.irc.render import fit, reply_texts
 from adapters.secrets import hide_in_logs
 from bot.config import IrcSection
-from bot.domain import ChannelKind, ChannelRef, EventView, IncomingMessage, Role, UserRef
+from bot.domain import (
+    ChannelKind,
+    ChannelRef,
+    EventView,
+    IncomingMessage,
+    PollView,
+    Role,
+    UserRef,
+)
 from bot.ports import CoreApi, Undeliverable
 from bot.replies import Reply, ReplyKind
 
@@ -613,6 +621,9 @@ class IrcAdapter:
 
     async def event_changed(self, event: EventView) -> None:
         """IRC messages cannot be edited: there are no cards to refresh."""
+
+    async def poll_changed(self, poll: PollView) -> None:
+        """Nor poll cards: `!poll ID` shows the tally."""
 
     # --- roles ------------------------------------------------------------------------------
 

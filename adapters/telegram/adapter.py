@@ -49,7 +49,7 @@ from telegram.ext import (
 from telegram.warnings import PTBDeprecationWarning
 
 from adapters.secrets import hide_in_logs
-from adapters.telegram.buttons import keyboard, parse_pressed
+from adapters.telegram.buttons import keyboard, parse_pressed, parse_vote, poll_keyboard
 from adapters.telegram.pacing import PrivatePacer
 from adapters.telegram.refresh import CardRefresher
 from adapters.telegram.render import to_html
@@ -61,6 +61,8 @@ from bot.domain import (
     EventStatus,
     EventView,
     IncomingMessage,
+    PollStatus,
+    PollView,
     Role,
     UserRef,
 )
@@ -97,6 +99,7 @@ class TelegramAdapter:
         self._app: Application | None = None  # type: ignore[type-arg]
         self._core: CoreApi | None = None
         self._refresher = CardRefresher(self._edit_card, edit_interval)
+        self._poll_refresher = CardRefresher(self._edit_poll_card, edit_interval)
         self._pacer = PrivatePacer()
         self._request_timeout = request_timeout
         self._rate_limited = rate_limited
@@ -145,6 +148,7 @@ class TelegramAdapter:
         if app is None:
             return
         await self._refresher.close()  # pending card edits go out before we disconnect
+        await self._poll_refresher.close()
         self._app = None
         if app.updater is not None and app.updater.running:
             await app.updater.stop()
@@ -197,8 +201,19 @@ class TelegramAdapter:
 
     async def _button_answer(self, query: CallbackQuery) -> str:
         assert self._core is not None
-        pressed = parse_pressed(query.data)
         message = query.message
+        vote = parse_vote(query.data)
+        if vote is not None and isinstance(message, Message):
+            polls = await self._core.poll_cards_of(vote.poll_id, PLATFORM, self.network)
+            if (str(message.chat.id), str(message.message_id)) not in polls:
+                return "This button is out of date."
+            return await self._core.vote(
+                self._person(query.from_user),
+                self._channel(message.chat),
+                vote.poll_id,
+                vote.position,
+            )
+        pressed = parse_pressed(query.data)
         if pressed is None or not isinstance(message, Message):
             return "This button is not valid."
         cards = await self._core.cards_of(pressed.event_id, PLATFORM, self.network)
@@ -270,6 +285,10 @@ class TelegramAdapter:
         (a notice is then kept and tried again later), instead of logging it."""
         app = self._require_app()
         event = reply.event if reply.kind is ReplyKind.EVENT_CARD else None
+        # Vote buttons while the poll is open; a decided poll's card is plain text.
+        poll = reply.poll if reply.kind is ReplyKind.POLL_CARD else None
+        if poll is not None and poll.status is not PollStatus.OPEN:
+            poll = None
         pieces = to_html(reply, self._card_links(event))
         quote = None
         if reply.kind is ReplyKind.PROMPT and reply_to is not None:
@@ -280,8 +299,11 @@ class TelegramAdapter:
             if channel.kind is ChannelKind.DIRECT:
                 await self._pacer.wait(int(channel.id))
             markup: InlineKeyboardMarkup | ForceReply | None = None
-            if event is not None and index == len(pieces) - 1 and _open(event):
+            last = index == len(pieces) - 1
+            if event is not None and last and _open(event):
                 markup = keyboard(event.id)
+            elif poll is not None and last:
+                markup = poll_keyboard(poll)
             elif quote is not None:
                 markup = ForceReply(selective=True)
             sent = await self._deliver(
@@ -296,9 +318,12 @@ class TelegramAdapter:
                 what=f"a message to {channel.id}",
                 strict=strict,
             )
-            if sent is not None and isinstance(markup, InlineKeyboardMarkup) and event:
+            if sent is not None and isinstance(markup, InlineKeyboardMarkup):
                 assert self._core is not None
-                await self._core.remember_card(channel, str(sent.message_id), event.id)
+                if event is not None:
+                    await self._core.remember_card(channel, str(sent.message_id), event.id)
+                elif poll is not None:
+                    await self._core.remember_poll_card(channel, str(sent.message_id), poll.id)
 
     def _card_links(self, event: EventView | None) -> tuple[str, ...]:
         if event is None or not self.username:
@@ -313,11 +338,27 @@ class TelegramAdapter:
             self._refresher.schedule(chat_id, message_id, event)
 
     async def _edit_card(self, chat_id: str, message_id: str, event: EventView) -> None:
-        app = self._require_app()
         assert self._core is not None
         card = self._core.event_card(event, PLATFORM)
         text = to_html(card, self._card_links(event))[0]
-        markup = keyboard(event.id) if _open(event) else None
+        await self._edit(chat_id, message_id, text, keyboard(event.id) if _open(event) else None)
+
+    async def poll_changed(self, poll: PollView) -> None:
+        if self._core is None:
+            return
+        for chat_id, message_id in await self._core.poll_cards_of(poll.id, PLATFORM, self.network):
+            self._poll_refresher.schedule(chat_id, message_id, poll)
+
+    async def _edit_poll_card(self, chat_id: str, message_id: str, poll: PollView) -> None:
+        assert self._core is not None
+        text = to_html(self._core.poll_card(poll, PLATFORM))[0]
+        markup = poll_keyboard(poll) if poll.status is PollStatus.OPEN else None
+        await self._edit(chat_id, message_id, text, markup)
+
+    async def _edit(
+        self, chat_id: str, message_id: str, text: str, markup: InlineKeyboardMarkup | None
+    ) -> None:
+        app = self._require_app()
         try:
             await self._deliver(
                 lambda: app.bot.edit_message_text(

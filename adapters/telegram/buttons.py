@@ -1,4 +1,5 @@
-"""RSVP buttons under an event card, and checking what comes back from them."""
+"""RSVP buttons under an event card, vote buttons under a poll card, and checking what
+comes back from them."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.domain import Choice
+from bot.domain import Choice, PollView
 
 _LABELS = {
     Choice.GOING: "✅ Going",
@@ -44,3 +45,37 @@ def parse_pressed(data: str | None) -> Pressed | None:
     if match is None:
         return None
     return Pressed(int(match.group(1)), Choice(match.group(2)))
+
+
+# A vote button under a poll card: `vote:POLL_ID:POSITION`.
+_VOTE_DATA = re.compile(r"vote:(\d{1,9}):(\d{1,2})")
+
+
+@dataclass(frozen=True, slots=True)
+class PressedVote:
+    poll_id: int
+    position: int
+
+
+def poll_keyboard(poll: PollView) -> InlineKeyboardMarkup:
+    """One button per time, on its own row: `2 · Sat 28 Nov 10:00 (3)`."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    f"{option.position} · {option.starts_at.astimezone(poll.zone):%a %d %b %H:%M}"
+                    f" ({len(option.voters)})",
+                    callback_data=f"vote:{poll.id}:{option.position}",
+                )
+            ]
+            for option in poll.options
+        ]
+    )
+
+
+def parse_vote(data: str | None) -> PressedVote | None:
+    """The vote button behind ``data``, or None for anything else."""
+    match = _VOTE_DATA.fullmatch(data or "")
+    if match is None:
+        return None
+    return PressedVote(int(match.group(1)), int(match.group(2)))

@@ -11,23 +11,23 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Awaitable, Callable
+from typing import Generic, TypeVar
 
-from bot.domain import EventView
+# What a card shows: an event (EventView) or a poll (PollView).
+Shown = TypeVar("Shown")
 
-Edit = Callable[[str, str, EventView], Awaitable[None]]
 
-
-class CardRefresher:
-    def __init__(self, edit: Edit, interval: float) -> None:
+class CardRefresher(Generic[Shown]):
+    def __init__(self, edit: Callable[[str, str, Shown], Awaitable[None]], interval: float) -> None:
         self._edit = edit
         self._interval = interval
-        self._newest: dict[tuple[str, str], EventView] = {}
+        self._newest: dict[tuple[str, str], Shown] = {}
         self._last_edit: dict[tuple[str, str], float] = {}
         self._pending: dict[tuple[str, str], asyncio.Task[None]] = {}
 
-    def schedule(self, chat_id: str, message_id: str, event: EventView) -> None:
+    def schedule(self, chat_id: str, message_id: str, shown: Shown) -> None:
         key = (chat_id, message_id)
-        self._newest[key] = event
+        self._newest[key] = shown
         if key in self._pending:
             return  # the pending edit will carry the newest counts
         wait = self._last_edit.get(key, float("-inf")) + self._interval - time.monotonic()
@@ -35,10 +35,10 @@ class CardRefresher:
 
     async def _edit_after(self, key: tuple[str, str], wait: float) -> None:
         await asyncio.sleep(wait)
-        event = self._newest.pop(key)
+        shown = self._newest.pop(key)
         self._last_edit[key] = time.monotonic()
         del self._pending[key]
-        await self._edit(*key, event)
+        await self._edit(*key, shown)
 
     async def close(self) -> None:
         """Send what is pending now rather than lose it at shutdown."""
@@ -48,5 +48,5 @@ class CardRefresher:
                 await task
         pending, self._newest = self._newest, {}
         self._pending.clear()
-        for (chat_id, message_id), event in pending.items():
-            await self._edit(chat_id, message_id, event)
+        for (chat_id, message_id), shown in pending.items():
+            await self._edit(chat_id, message_id, shown)

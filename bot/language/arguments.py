@@ -424,6 +424,11 @@ def _fields(options: dict[str, str], command: str) -> EventFields:
     return EventFields(**values)  # type: ignore[arg-type]
 
 
+def parse_fields(text: str, command: str) -> EventFields:
+    """`limit=20 where=Café Nero` as `newevent` reads its options."""
+    return _fields(_parse_options(text, command), command)
+
+
 def parse_limit(value: str, command: str) -> int | None:
     if value.lower() in _UNLIMITED:
         if command == "newevent":

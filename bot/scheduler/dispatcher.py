@@ -40,6 +40,7 @@ from storage.deliveries import (
     CHANGED,
     DIGEST,
     PLAN,
+    POLL_PICKED,
     PROMOTED,
     REMIND,
     START,
@@ -282,11 +283,13 @@ class Dispatcher:
             return messages.cancelled(event, delivery.payload, series=series), ""
         if event.stored_status is EventStatus.CANCELLED:
             return None, "the event is cancelled"
-        if kind in (PROMOTED, CHANGED):
+        if kind in (PROMOTED, CHANGED, POLL_PICKED):
             if event.status(now) is not EventStatus.SCHEDULED:
                 return None, "the event is over"
             if kind == CHANGED:
                 return messages.changed(event, now, delivery.payload), ""
+            if kind == POLL_PICKED:
+                return messages.poll_picked(event, now, delivery.payload), ""
             if isinstance(target, UserRef):
                 return messages.promoted(event, now, target), ""
         if occurrence_id(event.starts_at) != delivery.payload:

@@ -68,6 +68,21 @@ def changed(event: EventView, now: datetime, changes: str) -> Reply:
     )
 
 
+def poll_picked(event: EventView, now: datetime, payload: str) -> Reply:
+    """To a voter: the poll they voted in became ``event`` (payload: see POLL_PICKED)."""
+    poll_id, _, yours = payload.partition(" ")
+    if yours:
+        said, ask = "a time you voted for", "Coming? "
+    else:
+        said, ask = "a time you did not vote for", "If you can make it after all: "
+    return reply(
+        line(f"Poll {poll_id} is decided, on {said}:"),
+        summary_line(event, now),
+        line(ask, cmd(f"rsvp {event.id}"), "  ·  details: ", cmd(f"event {event.id}")),
+        kind=ReplyKind.NOTICE,
+    )
+
+
 def cancelled(event: EventView, reason: str, *, series: bool) -> Reply:
     """One date called off, or (``series``) a repeating event with all its dates."""
     because = f" Reason: {reason}" if reason else ""

@@ -33,6 +33,33 @@ async def create_event(
     default_zone: str,
     now: datetime,
 ) -> EventView:
+    view = await add_event(
+        uow,
+        organizer=organizer,
+        channel=channel,
+        title=title,
+        when_text=when_text,
+        fields=fields,
+        default_zone=default_zone,
+        now=now,
+    )
+    await uow.commit()
+    return view
+
+
+async def add_event(
+    uow: UnitOfWork,
+    *,
+    organizer: UserRef,
+    channel: ChannelRef,
+    title: str,
+    when_text: str,
+    fields: EventFields,
+    default_zone: str,
+    now: datetime,
+) -> EventView:
+    """``create_event`` without the commit, for a caller that changes more in the same
+    transaction (a poll turned into the event)."""
     channel_row = await uow.channels.upsert(channel, now)
     zone = ZoneInfo(fields.tz) if fields.tz else channel_zone(channel_row, default_zone)
     when = resolve(
@@ -61,9 +88,7 @@ async def create_event(
     await uow.events.flush()
     await uow.events.link(row.id, channel_row.id, now)
     await uow.deliveries.request_plan(row.id, now)
-    view = await uow.events.view(row, now=now)
-    await uow.commit()
-    return view
+    return await uow.events.view(row, now=now)
 
 
 @dataclass(frozen=True, slots=True)

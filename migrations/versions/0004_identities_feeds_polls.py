@@ -95,6 +95,7 @@ def upgrade() -> None:
         sa.Column("creator_id", sa.Integer(), nullable=False),
         sa.Column("origin_channel_id", sa.Integer(), nullable=False),
         sa.Column("timezone", sa.String(length=64), nullable=False),
+        sa.Column("event_fields", sa.Text(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("picked", sa.Integer(), nullable=True),
         sa.Column("event_id", sa.Integer(), nullable=True),

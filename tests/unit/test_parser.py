@@ -29,6 +29,7 @@ from bot.language.arguments import (
     ZoneArgs,
 )
 from bot.language.invocation import Invocation, split_invocation
+from bot.polls.language import NewPollArgs, PickArgs, ShowPollArgs, VoteArgs
 
 BOT = "GatherBot"
 
@@ -340,6 +341,24 @@ COMMAND_CASES = [
     pytest.param("!unlink-me", "unlink_me", NoArgs(), id="unlink-me-dash"),
     pytest.param("/dm_here", "dm_here", NoArgs(), id="dm-here"),
     pytest.param("!dm-here", "dm_here", NoArgs(), id="dm-here-dash"),
+    # poll, vote, pick
+    pytest.param(
+        "!poll Coffee | fri 18:00 | sat 10:00-12:00 | where=Café Nero limit=20",
+        "poll",
+        NewPollArgs(
+            "Coffee",
+            ("fri 18:00", "sat 10:00-12:00"),
+            EventFields(where="Café Nero", capacity=20, capacity_given=True),
+            "where=Café Nero limit=20",
+        ),
+        id="poll-times-and-details",
+    ),
+    pytest.param("/poll 3", "poll", ShowPollArgs(3), id="poll-show"),
+    pytest.param("!vote 3 1 3", "vote", VoteArgs(3, frozenset({1, 3})), id="vote"),
+    pytest.param("!vote 3 1,3", "vote", VoteArgs(3, frozenset({1, 3})), id="vote-commas"),
+    pytest.param("!vote 3 none", "vote", VoteArgs(3, frozenset()), id="vote-none"),
+    pytest.param("!vote 3 -", "vote", VoteArgs(3, frozenset()), id="vote-dash"),
+    pytest.param("/pick 3 2", "pick", PickArgs(3, 2), id="pick"),
     # help
     pytest.param("!help", "help", HelpArgs(None), id="help"),
     pytest.param("/help rsvp", "help", HelpArgs("rsvp"), id="help-topic"),
