@@ -7,7 +7,7 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 
-from bot.config import BotSection
+from bot.config import BotSection, WebSection
 from bot.core import Clock, Core, utc_now
 from bot.ports import Adapter, Outbox
 from bot.scheduler import Dispatcher
@@ -23,6 +23,7 @@ async def running_bot(
     *,
     database_url: str | None = None,
     clock: Clock = utc_now,
+    web: WebSection | None = None,
 ) -> AsyncIterator[Core]:
     """Open the database (migrating it), build the core, start every adapter, then the
     scheduler (what came due while the bot was down goes out to connected networks); on exit
@@ -34,7 +35,7 @@ async def running_bot(
         await database.upgrade()
         log.info("database ready: %s", redact_url(url))
         outbox = Outbox()
-        core = Core(database, settings, outbox, clock)
+        core = Core(database, settings, outbox, clock, web=web)
         for adapter in adapters:
             outbox.register(adapter)
             await adapter.start(core)

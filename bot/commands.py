@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot import announce, channel_settings, handlers, identity, polls
+from bot import announce, channel_settings, feeds, handlers, identity, polls
 from bot.context import Context
 from bot.errors import UserError
 from bot.language import arguments as a
@@ -253,6 +253,32 @@ COMMANDS: tuple[CommandSpec, ...] = (
             "The event is created with the poll's title and details, with the creator as "
             "organizer, and announced in every channel the poll was in. Voters are told "
             "privately, and whether it is a time they voted for."
+        ),
+    ),
+    CommandSpec(
+        "ics",
+        "[ID]",
+        "an event for your calendar app; without ID, this channel's calendar link",
+        ("ics 12", "ics"),
+        feeds.parse_ics,
+        feeds.ics,
+        details=(
+            "On Telegram ics ID sends an .ics file, elsewhere a link to it; a repeating event "
+            "comes with all its dates. Subscribing to a link keeps your calendar up to date "
+            "with changes and cancellations. Your own answers as a calendar: myfeed."
+        ),
+    ),
+    CommandSpec(
+        "myfeed",
+        "[reset]",
+        "a calendar link of the events you answered for (private chat)",
+        ("myfeed", "myfeed reset"),
+        feeds.parse_myfeed,
+        feeds.myfeed,
+        access="you, in a private chat with me",
+        details=(
+            "The link shows the events you answered yes, maybe or waitlisted for; anyone who "
+            "has it sees them, so myfeed reset makes a new one and the old one stops working."
         ),
     ),
     CommandSpec(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.config import BotSection
+from bot.config import BotSection, WebSection
 from bot.domain import EventView, IncomingMessage, PollView, Role
 from bot.guided import Drafts
 from bot.ports import Outbox
@@ -21,6 +21,8 @@ class Context:
     settings: BotSection
     outbox: Outbox
     drafts: Drafts
+    # `[web]` of the config, for links to calendars and pages; None when not configured.
+    web: WebSection | None = None
     # Events whose counts or details changed: every network refreshes its cards of them.
     changed: dict[int, EventView] = field(default_factory=dict)
     # Polls whose votes or state changed: every network refreshes its cards of them.

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from bot import handlers, polls
 from bot.cards import event_card
 from bot.commands import UnknownCommand, find, parse_command
-from bot.config import BotSection
+from bot.config import BotSection, WebSection
 from bot.context import Context
 from bot.domain import (
     ChannelKind,
@@ -44,10 +44,17 @@ class Core:
     the scheduler to send."""
 
     def __init__(
-        self, database: Database, settings: BotSection, outbox: Outbox, clock: Clock = utc_now
+        self,
+        database: Database,
+        settings: BotSection,
+        outbox: Outbox,
+        clock: Clock = utc_now,
+        *,
+        web: WebSection | None = None,
     ) -> None:
         self.database = database
         self.settings = settings
+        self.web = web
         self.outbox = outbox
         self._clock = clock
         self.drafts = Drafts()
@@ -140,7 +147,13 @@ class Core:
 
     def _context(self, message: IncomingMessage) -> Context:
         return Context(
-            message, self._clock(), self.database, self.settings, self.outbox, self.drafts
+            message,
+            self._clock(),
+            self.database,
+            self.settings,
+            self.outbox,
+            self.drafts,
+            self.web,
         )
 
     async def press(

@@ -48,11 +48,25 @@ Line = tuple[Span, ...]
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file that goes with a reply. A network that takes files (Telegram) sends it with
+    ``caption`` instead of the reply's lines; the others show the lines, which must do
+    without the file (a link to it, or why there is none). The caption has no COMMAND
+    spans: only the reply's lines get the network's prefix."""
+
+    filename: str
+    media_type: str
+    content: bytes
+    caption: tuple[Line, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     lines: tuple[Line, ...]
     kind: ReplyKind = ReplyKind.TEXT
     event: EventView | None = None
     poll: PollView | None = None
+    attachment: Attachment | None = None
 
     @property
     def plain_text(self) -> str:

@@ -739,7 +739,7 @@ class EventRepository:
         ]
         if not series:
             return views, total
-        cancelled = await self._cancelled_of([s.id for s in series])
+        cancelled = await self.cancelled_of([s.id for s in series])
         coming: list[tuple[EventView, str]] = []
         for each in series:
             assert each.first_starts_at is not None
@@ -833,9 +833,10 @@ class EventRepository:
 
     async def cancelled_occurrences(self, event_id: int) -> dict[str, str]:
         """The called-off dates of a repeating event, with their reasons."""
-        return (await self._cancelled_of([event_id])).get(event_id, {})
+        return (await self.cancelled_of([event_id])).get(event_id, {})
 
-    async def _cancelled_of(self, event_ids: Sequence[int]) -> dict[int, dict[str, str]]:
+    async def cancelled_of(self, event_ids: Sequence[int]) -> dict[int, dict[str, str]]:
+        """The called-off dates of several repeating events, by event id (none: missing)."""
         rows = await self._session.execute(
             select(
                 CancelledOccurrenceRow.event_id,

@@ -9,6 +9,7 @@ from types import TracebackType
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.deliveries import DeliveryRepository
+from storage.feeds import FeedRepository
 from storage.identities import IdentityRepository
 from storage.pages import PageRepository
 from storage.polls import PollRepository
@@ -36,6 +37,7 @@ class UnitOfWork:
     cards: CardRepository
     reminders: ReminderOptInRepository
     deliveries: DeliveryRepository
+    feeds: FeedRepository
     pages: PageRepository
     identities: IdentityRepository
     polls: PollRepository
@@ -64,6 +66,7 @@ class UnitOfWork:
         self.cards = CardRepository(session)
         self.reminders = ReminderOptInRepository(session)
         self.deliveries = DeliveryRepository(session, lock_rows=self._lock_rows)
+        self.feeds = FeedRepository(session)
         self.pages = PageRepository(session)
         self.identities = IdentityRepository(session, lock_rows=self._lock_rows)
         self.polls = PollRepository(session, lock_rows=self._lock_rows)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from adapters.console.render import render_plain
-from bot.config import BotSection
+from bot.config import BotSection, WebSection
 from bot.core import Core
 from bot.domain import (
     ChannelKind,
@@ -109,6 +109,7 @@ class Chat:
         admins: tuple[str, ...] = (),
         clock: Clock | None = None,
         digest: str = "",
+        web: WebSection | None = None,
     ) -> None:
         self.clock = clock or Clock()
         self.network = FakeNetwork()
@@ -119,7 +120,7 @@ class Chat:
         outbox.register(self.network)
         outbox.register(self.other)
         settings = BotSection(timezone=timezone, admins=admins, digest=digest)
-        self.core = Core(database, settings, outbox, self.clock)
+        self.core = Core(database, settings, outbox, self.clock, web=web)
         # Not started: `deliver` runs what is due by the chat's clock, as the bot's scheduler
         # would at that moment. Like the bot's, it is woken when a command plans something.
         self.dispatcher = Dispatcher(database, outbox, settings, self.clock)

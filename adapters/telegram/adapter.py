@@ -22,6 +22,7 @@ from telegram import (
     Chat,
     ForceReply,
     InlineKeyboardMarkup,
+    InputFile,
     LinkPreviewOptions,
     Message,
     ReplyParameters,
@@ -67,7 +68,7 @@ from bot.domain import (
     UserRef,
 )
 from bot.ports import CoreApi, Undeliverable
-from bot.replies import Reply, ReplyKind
+from bot.replies import Attachment, Reply, ReplyKind
 
 log = logging.getLogger(__name__)
 
@@ -284,6 +285,9 @@ class TelegramAdapter:
         """Post ``reply``; ``strict`` raises Undeliverable for what surely did not arrive
         (a notice is then kept and tried again later), instead of logging it."""
         app = self._require_app()
+        if reply.attachment is not None:
+            await self._send_file(channel, reply.attachment, strict=strict)
+            return
         event = reply.event if reply.kind is ReplyKind.EVENT_CARD else None
         # Vote buttons while the poll is open; a decided poll's card is plain text.
         poll = reply.poll if reply.kind is ReplyKind.POLL_CARD else None
@@ -324,6 +328,23 @@ class TelegramAdapter:
                     await self._core.remember_card(channel, str(sent.message_id), event.id)
                 elif poll is not None:
                     await self._core.remember_poll_card(channel, str(sent.message_id), poll.id)
+
+    async def _send_file(self, channel: ChannelRef, file: Attachment, *, strict: bool) -> None:
+        """A document, with the attachment's caption (lines short enough for one)."""
+        app = self._require_app()
+        caption = "\n".join(to_html(Reply(file.caption)))
+        if channel.kind is ChannelKind.DIRECT:
+            await self._pacer.wait(int(channel.id))
+        await self._deliver(
+            lambda: app.bot.send_document(
+                int(channel.id),
+                InputFile(file.content, filename=file.filename),
+                caption=caption or None,
+                parse_mode=ParseMode.HTML,
+            ),
+            what=f"a file to {channel.id}",
+            strict=strict,
+        )
 
     def _card_links(self, event: EventView | None) -> tuple[str, ...]:
         if event is None or not self.username:

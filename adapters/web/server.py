@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from adapters.web.feeds import CalendarFeeds
 from adapters.web.pages import PublicPages
 from bot.config import BotSection, WebSection
 from bot.core import Clock, utc_now
@@ -39,6 +40,7 @@ def build_app(context: WebContext) -> web.Application:
     app = web.Application()
     app[CONTEXT] = context
     app.add_routes(PublicPages(context).routes())
+    app.add_routes(CalendarFeeds(context).routes())
     return app
 
 

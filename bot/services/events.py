@@ -153,6 +153,8 @@ async def edit_event(
     if not changes:
         raise UserError("Nothing changed: those are already the event's values.", command="edit")
     event.updated_at = now
+    # Calendars that imported or subscribed to the event replace it when SEQUENCE grows.
+    event.sequence += 1
     tell: list[UserRef] = []
     # Only a new time or place is worth a message; a place typed again as it was is not.
     if moved or place_changed:
@@ -219,6 +221,7 @@ async def cancel_event(
     here: ChannelRef | None = None,
 ) -> CancelOutcome:
     event.status, event.cancel_reason, event.updated_at = EventStatus.CANCELLED, reason, now
+    event.sequence += 1
     tell = [person for person in await _coming(uow, event, now) if not same_person(person, actor)]
     await uow.deliveries.notify(event.id, "", CANCELLED, tell, now, reason)
     await _tell_channels(uow, event.id, "", CANCELLED, here, now, reason)
@@ -241,6 +244,8 @@ async def cancel_occurrence(
     """Call off one date of a repeating event (``key``, checked by the caller); the series
     goes on. Everyone who answered for that date, except with no, is told."""
     await uow.events.cancel_occurrence(event.id, key, reason, now)
+    # The series' calendar entry changes (one more EXDATE).
+    event.sequence, event.updated_at = event.sequence + 1, now
     tell = [
         a.person
         for a in await uow.rsvps.attendees(event.id, key)

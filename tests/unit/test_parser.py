@@ -15,6 +15,7 @@ from bot.channel_settings import SettingsArgs
 from bot.commands import COMMANDS, MAX_INPUT, UnknownCommand, parse_command
 from bot.domain import RsvpStatus
 from bot.errors import UserError
+from bot.feeds import IcsArgs, MyFeedArgs
 from bot.identity import LinkCodeArgs
 from bot.language.arguments import (
     CancelArgs,
@@ -359,6 +360,11 @@ COMMAND_CASES = [
     pytest.param("!vote 3 none", "vote", VoteArgs(3, frozenset()), id="vote-none"),
     pytest.param("!vote 3 -", "vote", VoteArgs(3, frozenset()), id="vote-dash"),
     pytest.param("/pick 3 2", "pick", PickArgs(3, 2), id="pick"),
+    # ics, myfeed
+    pytest.param("!ics 12", "ics", IcsArgs(12), id="ics-event"),
+    pytest.param("/ics", "ics", IcsArgs(None), id="ics-channel"),
+    pytest.param("!myfeed", "myfeed", MyFeedArgs(reset=False), id="myfeed"),
+    pytest.param("!myfeed Reset", "myfeed", MyFeedArgs(reset=True), id="myfeed-reset"),
     # help
     pytest.param("!help", "help", HelpArgs(None), id="help"),
     pytest.param("/help rsvp", "help", HelpArgs("rsvp"), id="help-topic"),
