@@ -71,8 +71,7 @@ class PageRepository:
                 )
             )
         ]
-        # One query per series (a page has a few): the called-off dates to skip.
-        cancelled = {each.id: await self._events.cancelled_occurrences(each.id) for each in series}
+        cancelled = await self._events.cancelled_of([each.id for each in series])
         for each in series:
             assert each.first_starts_at is not None
             starts = next_starts(
@@ -81,13 +80,13 @@ class PageRepository:
                 each.repeat,
                 after=now,
                 count=1,
-                skip=cancelled[each.id],
+                skip=cancelled.get(each.id, {}),
             )
             if starts:
                 dates.append((each, occurrence_key(starts[0], each.timezone, each.repeat)))
         counts = await self._events.counts_at([(view.id, key) for view, key in dates])
         views = [
-            at_occurrence(view, key, counts[view.id, key], cancelled[view.id])
+            at_occurrence(view, key, counts[view.id, key], cancelled.get(view.id, {}))
             if key
             else replace(view, counts=counts[view.id, key])
             for view, key in dates

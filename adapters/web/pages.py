@@ -18,6 +18,7 @@ from aiohttp import web
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from adapters.irc.people import fold
+from bot import feeds
 from bot.cards import counts_text, when_text
 from bot.config import WebPage
 from bot.domain import ChannelRef, EventStatus, EventView
@@ -54,6 +55,7 @@ class Place:
     platform: str  # "Telegram", "IRC"
     name: str  # the group's title, the channel's name
     network: str  # "" for Telegram, the IRC network's name
+    calendar: str  # the path of its calendar feed (signed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +87,7 @@ class Gathering:
     cancel_reason: str
     description: str
     rsvp: tuple[RsvpWay, ...]
+    calendar: str  # the path of its calendar file (signed)
     dates: tuple[tuple[str, bool], ...]  # next dates of a series: (label, called off)
     later: str  # the key of a later date to answer for (`rsvp 12@2026-12-12`), or ""
 
@@ -139,7 +142,7 @@ class PublicPages:
             "community.html",
             page=page,
             page_path=self._page_path(page),
-            places=[_place(channel) for channel in channels],
+            places=[self._place(channel) for channel in channels],
             gatherings=[
                 self._gathering(page, event, linked.get(event.id, []), now) for event in events
             ],
@@ -215,9 +218,10 @@ class PublicPages:
             cancel_reason=event.cancel_reason,
             description=event.description,
             # Answering is for events still to come.
-            rsvp=tuple(_rsvp_way(channel, event.id) for channel in channels)
+            rsvp=tuple(self._rsvp_way(channel, event.id) for channel in channels)
             if status is EventStatus.SCHEDULED
             else (),
+            calendar=self._base + feeds.event_path(self._context.web, event.id),
             dates=dates,
             later=later,
         )
@@ -226,7 +230,7 @@ class PublicPages:
         return f"{self._base}/c/{page.slug}"
 
     def _render(self, template: str, *, status: int = 200, **values: Any) -> web.Response:
-        html = self._templates.get_template(template).render(home=self._base or "/", **values)
+        html = self._templates.get_template(template).render(**values)
         return web.Response(
             text=html, status=status, content_type="text/html", charset="utf-8", headers=_HEADERS
         )
@@ -234,14 +238,13 @@ class PublicPages:
     def _not_found(self, message: str, *, back: str = "") -> web.Response:
         return self._render("not_found.html", status=404, message=message, back=back)
 
+    def _place(self, channel: ChannelRow) -> Place:
+        calendar = self._base + feeds.channel_path(self._context.web, channel.id)
+        if channel.platform == "telegram":
+            return Place("Telegram", channel.title or "the Telegram group", "", calendar)
+        return Place("IRC", channel.title or channel.external_id, channel.network, calendar)
 
-def _place(channel: ChannelRow) -> Place:
-    if channel.platform == "telegram":
-        return Place("Telegram", channel.title or "the Telegram group", "")
-    return Place("IRC", channel.title or channel.external_id, channel.network)
-
-
-def _rsvp_way(channel: ChannelRow, event_id: int) -> RsvpWay:
-    telegram = channel.platform == "telegram"
-    prefix = "/" if telegram else "!"
-    return RsvpWay(_place(channel), f"{prefix}rsvp {event_id}", button=telegram)
+    def _rsvp_way(self, channel: ChannelRow, event_id: int) -> RsvpWay:
+        telegram = channel.platform == "telegram"
+        prefix = "/" if telegram else "!"
+        return RsvpWay(self._place(channel), f"{prefix}rsvp {event_id}", button=telegram)

@@ -59,6 +59,7 @@ async def test_the_page_lists_a_gathering_in_its_own_zone_with_counts_and_how_to
         "Developers Gathering Warsaw\n"
         "Upcoming gatherings, announced in Warsaw Devs (Telegram), #dev on libera (IRC). "
         "Times are in each gathering’s own time zone.\n"
+        "Subscribe in your calendar app: Warsaw Devs, #dev on libera.\n"
     )
     assert event_block(text, "Developers Gathering") == (
         "Developers Gathering\n"
@@ -68,6 +69,7 @@ async def test_the_page_lists_a_gathering_in_its_own_zone_with_counts_and_how_to
         "Café Nero\n"
         "Going\n"
         "2/20 going · 1 maybe · 18 seats left\n"
+        "Add to your calendar (.ics)\n"
         "How to RSVP\n"
         "In Warsaw Devs (Telegram): press Going on the event’s card, or send /rsvp 1\n"
         "In #dev on libera (IRC): !rsvp 1"
@@ -147,6 +149,7 @@ async def test_the_event_page_shows_the_gathering_and_how_to_answer(
         "Café Nero\n"
         "Going\n"
         "1/20 going · 19 seats left\n"
+        "Add to your calendar (.ics)\n"
         "About\n"
         "Talks, then pizza.\n"
         "Bring a laptop.\n"
@@ -297,3 +300,18 @@ async def test_the_front_page_lists_the_pages_or_goes_to_the_only_one(
         "Other & Co",
     ]
     assert '<a href="/c/other">Other &amp; Co</a>' in both.text
+
+
+async def test_the_calendar_links_open_the_gathering_and_each_channels_calendar(
+    community: Community,
+) -> None:
+    await community.say("/announce 1 irc:libera/#Dev", "olga")
+    async with community.page_server() as site:
+        html = (await get(f"{site}/c/warsaw")).text
+        links = re.findall(r'<a href="([^"]+\.ics)">([^<]+)</a>', html)
+        calendars = {text: await get(site + path) for path, text in links}
+    assert list(calendars) == ["Warsaw Devs", "#dev on libera", "Add to your calendar"]
+    for response in calendars.values():
+        assert response.status_code == 200
+        assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
+        assert "SUMMARY:Developers Gathering" in response.text
