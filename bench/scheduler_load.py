@@ -338,6 +338,9 @@ class RecordingNetwork:
     async def poll_changed(self, poll: PollView) -> None:
         pass
 
+    def problem(self) -> str | None:
+        return None
+
     async def roles(self, user: UserRef, channel: ChannelRef) -> frozenset[Role]:
         return frozenset()
 

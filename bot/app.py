@@ -9,6 +9,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 
 from bot.config import BotSection, WebSection
 from bot.core import Clock, Core, utc_now
+from bot.health import Health
 from bot.ports import Adapter, Outbox
 from bot.scheduler import Dispatcher
 from storage import Database, redact_url
@@ -44,6 +45,7 @@ async def running_bot(
         dispatcher = Dispatcher(database, outbox, settings, clock)
         await dispatcher.start()
         stack.push_async_callback(dispatcher.stop)
+        core.health = Health(database, adapters, dispatcher)
         # Everything built so far (libraries, models, compiled queries) lives as long as the
         # bot: kept out of the garbage collector's full passes, which otherwise walk all of
         # it and held the event loop for ~90 ms at a time (bench/scheduler_load.py).

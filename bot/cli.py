@@ -11,6 +11,8 @@ import json
 import logging
 import signal
 import sys
+import urllib.error
+import urllib.request
 from collections.abc import Sequence
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
@@ -120,6 +122,12 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--config", type=Path, metavar="FILE")
     load.set_defaults(action=_import)
 
+    health = command(
+        "health", "ask a running bot whether it is healthy (exit 0) or not (exit 1)", "warning"
+    )
+    health.add_argument("--config", type=Path, required=True, metavar="FILE")
+    health.set_defaults(action=_health)
+
     check = command(
         "check-config", "check a config file and say what it configures", log_level="warning"
     )
@@ -167,8 +175,14 @@ async def _run(args: argparse.Namespace, config: Config) -> int:
                 config.bot,
                 config.web,
                 telegram_network=config.telegram.network if config.telegram else "telegram",
+                health=core.health,
             )
             await stack.enter_async_context(running_web(context))
+        elif config.health is not None and core.health is not None:
+            from adapters.web.health import running_health
+
+            listen = config.health
+            await stack.enter_async_context(running_health(listen.host, listen.port, core.health))
         # What start-up loaded lives until exit: keep it out of the collector's full passes,
         # which otherwise pause the whole bot for ~100 ms now and then (bench/README.md).
         gc.collect()
@@ -273,6 +287,33 @@ async def _import(args: argparse.Namespace, config: Config) -> int:
 def _summary(rows: dict[str, int]) -> str:
     shown = ("events", "rsvps", "people", "channels", "deliveries")
     return ", ".join(f"{rows.get(name, 0)} {name}" for name in shown)
+
+
+async def _health(args: argparse.Namespace, config: Config) -> int:
+    """Docker's HEALTHCHECK: GET /healthz of the bot that runs with this config."""
+    listener = config.web or config.health
+    if listener is None:
+        print("gatherbot health: the config has neither [web] nor [health]", file=sys.stderr)
+        return 2
+    # A server listening on every address is reached on loopback from inside.
+    host = "127.0.0.1" if listener.host in ("0.0.0.0", "::", "") else listener.host
+    url = f"http://{host}:{listener.port}/healthz"
+    try:
+        async with asyncio.timeout(10):
+            status, body = await asyncio.to_thread(_fetch, url)
+    except (OSError, TimeoutError) as exc:
+        print(f"gatherbot health: {url}: {exc.__class__.__name__}: {exc}", file=sys.stderr)
+        return 1
+    print(body)
+    return 0 if status == 200 else 1
+
+
+def _fetch(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=8) as response:
+            return int(response.status), response.read().decode()
+    except urllib.error.HTTPError as error:  # 503: the body names the failing part
+        return error.code, error.read().decode()
 
 
 async def _db_upgrade(args: argparse.Namespace, config: Config) -> int:

@@ -152,17 +152,9 @@ class WebPage(_Section):
         return value
 
 
-class WebSection(_Section):
-    """The small HTTP server: calendar feeds, public pages (and later health checks)."""
-
-    # host:port to listen on; put a reverse proxy with TLS in front for the world.
-    listen: str = Field(default="127.0.0.1:8080", pattern=r"^[^\s:]+:\d{1,5}$")
-    # How people reach it from outside: links the bot hands out start with this.
-    public_url: str = Field(default="http://127.0.0.1:8080", pattern=r"^https?://\S+$")
-    # Signs the links of event and channel calendars, so a private group's events cannot be
-    # read by counting event numbers. Changing it invalidates every link handed out.
-    secret: SecretStr = Field(min_length=16)
-    pages: tuple[WebPage, ...] = ()
+class _Listener(_Section):
+    # host:port to listen on.
+    listen: str = Field(pattern=r"^[^\s:]+:\d{1,5}$")
 
     @property
     def host(self) -> str:
@@ -171,6 +163,25 @@ class WebSection(_Section):
     @property
     def port(self) -> int:
         return int(self.listen.rpartition(":")[2])
+
+
+class HealthSection(_Listener):
+    """`/healthz` on a port of its own, for a bot without `[web]`."""
+
+    listen: str = Field(default="127.0.0.1:9180", pattern=r"^[^\s:]+:\d{1,5}$")
+
+
+class WebSection(_Listener):
+    """The small HTTP server: calendar feeds, public pages and `/healthz`."""
+
+    # Put a reverse proxy with TLS in front of it for the world.
+    listen: str = Field(default="127.0.0.1:8080", pattern=r"^[^\s:]+:\d{1,5}$")
+    # How people reach it from outside: links the bot hands out start with this.
+    public_url: str = Field(default="http://127.0.0.1:8080", pattern=r"^https?://\S+$")
+    # Signs the links of event and channel calendars, so a private group's events cannot be
+    # read by counting event numbers. Changing it invalidates every link handed out.
+    secret: SecretStr = Field(min_length=16)
+    pages: tuple[WebPage, ...] = ()
 
     def link(self, path: str) -> str:
         """The public URL of ``path`` (which starts with a slash)."""
@@ -182,6 +193,8 @@ class Config(_Section):
     telegram: TelegramSection | None = None
     irc: tuple[IrcSection, ...] = ()
     web: WebSection | None = None
+    # Used only without [web], whose server answers /healthz itself.
+    health: HealthSection | None = None
 
     @model_validator(mode="after")
     def _unique_irc_names(self) -> Config:

@@ -22,8 +22,10 @@ from bot.domain import (
 )
 from bot.errors import UserError
 from bot.guided import DraftKey, Drafts, key_of
+from bot.health import Health
 from bot.language.invocation import preferred_prefix, split_invocation
 from bot.language.text import clean_input
+from bot.logs import name_command
 from bot.polls.cards import poll_card
 from bot.ports import Outbox
 from bot.replies import Reply, ReplyKind, cmd, line, with_prefix
@@ -58,6 +60,8 @@ class Core:
         self.outbox = outbox
         self._clock = clock
         self.drafts = Drafts()
+        # Set by running_bot once every part has started (`/healthz` reads it).
+        self.health: Health | None = None
         # Where each event's cards are, per network: read from the database once, then kept
         # in step by remember_card, so refreshing cards after an RSVP costs no query. Cards
         # of a network are posted only by the process that runs its adapter, this one.
@@ -120,28 +124,17 @@ class Core:
     ) -> list[Reply]:
         """Run one command in its own context; what it changed is announced afterwards."""
         context = self._context(message)
+        channel = message.channel
+        name_command(f"{channel.platform}:{channel.network}", channel.id, name)
         try:
             replies = await call(context)
             outcome = "ok"
         except UserError as exc:
             replies, outcome = [_error(exc)], "refused"
         except Exception:
-            log.exception(
-                "command %s failed on %s:%s in %s",
-                name,
-                message.channel.platform,
-                message.channel.network,
-                message.channel.id,
-            )
+            log.exception("command %s failed", name)
             replies, outcome = [_failure()], "failed"
-        log.info(
-            "command %s on %s:%s in %s: %s",
-            name,
-            message.channel.platform,
-            message.channel.network,
-            message.channel.id,
-            outcome,
-        )
+        log.info("command %s: %s", name, outcome)
         await self._deliver(context)
         return [with_prefix(r, prefix) for r in replies]
 
@@ -185,12 +178,13 @@ class Core:
     ) -> str:
         message = IncomingMessage(sender, channel, text="", sent_at=self._clock())
         context = self._context(message)
+        name_command(f"{channel.platform}:{channel.network}", channel.id, "button")
         try:
             answer = await call(context)
         except UserError as exc:
             answer = str(exc)
         except Exception:
-            log.exception("button %s failed on %s:%s", what, channel.platform, channel.network)
+            log.exception("button %s failed", what)
             answer = "Sorry, that didn't work. Please try again."
         await self._deliver(context)
         return answer

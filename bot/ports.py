@@ -87,6 +87,11 @@ class Adapter(Protocol):
         """Counts or details of ``event`` changed: refresh whatever shows it (cards)."""
         ...
 
+    def problem(self) -> str | None:
+        """None while connected and serving; otherwise what is wrong, in a few words
+        (`/healthz`)."""
+        ...
+
     async def poll_changed(self, poll: PollView) -> None:
         """Votes or the state of ``poll`` changed: refresh whatever shows it (cards)."""
         ...

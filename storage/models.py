@@ -252,9 +252,7 @@ class IdentityLinkRow(Base):
     person_id: Mapped[int] = mapped_column(
         ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
     )
-    primary_id: Mapped[int] = mapped_column(
-        ForeignKey("people.id", ondelete="CASCADE"), index=True
-    )
+    primary_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     # True on the one identity (at most one per primary) that private messages go to
     # instead of the primary.
     private: Mapped[bool] = mapped_column(default=False)

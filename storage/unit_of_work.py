@@ -38,8 +38,8 @@ class UnitOfWork:
     reminders: ReminderOptInRepository
     deliveries: DeliveryRepository
     feeds: FeedRepository
-    pages: PageRepository
     identities: IdentityRepository
+    pages: PageRepository
     polls: PollRepository
 
     def __init__(
@@ -67,8 +67,8 @@ class UnitOfWork:
         self.reminders = ReminderOptInRepository(session)
         self.deliveries = DeliveryRepository(session, lock_rows=self._lock_rows)
         self.feeds = FeedRepository(session)
-        self.pages = PageRepository(session)
         self.identities = IdentityRepository(session, lock_rows=self._lock_rows)
+        self.pages = PageRepository(session)
         self.polls = PollRepository(session, lock_rows=self._lock_rows)
         return self
 

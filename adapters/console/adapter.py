@@ -23,6 +23,7 @@ from bot.domain import (
     UserRef,
 )
 from bot.language.text import clean_input
+from bot.logs import message_scope
 from bot.ports import CoreApi, MessageHandler
 from bot.replies import Reply
 
@@ -115,8 +116,9 @@ class ConsoleAdapter:
             addressed=True,
             bot_name="gatherbot",
         )
-        for reply in await self._on_message(message):
-            self._write(render_plain(reply))
+        with message_scope(f"{PLATFORM}:{NETWORK}", self._channel.id):
+            for reply in await self._on_message(message):
+                self._write(render_plain(reply))
 
     async def stop(self) -> None:
         self._on_message = None

@@ -37,6 +37,7 @@ from bot.domain import (
     Role,
     UserRef,
 )
+from bot.logs import message_scope
 from bot.ports import CoreApi, Undeliverable
 from bot.replies import Reply, ReplyKind
 
@@ -107,6 +108,10 @@ class IrcAdapter:
     @property
     def connected(self) -> bool:
         return self._registered
+
+    def problem(self) -> str | None:
+        # Lines for the network wait in the queue meanwhile; the reconnect loop is on it.
+        return None if self._registered else "not connected (reconnecting)"
 
     async def start(self, core: CoreApi) -> None:
         """Connect in the background; a network that is down does not stop the bot, it is
@@ -522,19 +527,24 @@ class IrcAdapter:
 
     async def _answer(self, incoming: IncomingMessage, reply_to: str, *, direct: bool) -> None:
         assert self._core is not None
-        try:
-            replies = await self._core.handle(incoming)
-        except Exception:
-            log.exception("irc %s: a command failed", self.network)
-            return
-        asker = incoming.sender.display
-        for reply in replies:
-            if direct:
-                self._enqueue(reply_to, reply, bulk=False)
-            else:
-                self._enqueue(
-                    reply_to, reply, bulk=False, asker=asker, command=_as_typed_in_private(incoming)
-                )
+        with message_scope(f"{PLATFORM}:{self.network}", incoming.channel.id):
+            try:
+                replies = await self._core.handle(incoming)
+            except Exception:
+                log.exception("irc %s: a command failed", self.network)
+                return
+            asker = incoming.sender.display
+            for reply in replies:
+                if direct:
+                    self._enqueue(reply_to, reply, bulk=False)
+                else:
+                    self._enqueue(
+                        reply_to,
+                        reply,
+                        bulk=False,
+                        asker=asker,
+                        command=_as_typed_in_private(incoming),
+                    )
 
     # --- outgoing ---------------------------------------------------------------------------
 

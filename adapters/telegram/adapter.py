@@ -67,6 +67,7 @@ from bot.domain import (
     Role,
     UserRef,
 )
+from bot.logs import message_scope
 from bot.ports import CoreApi, Undeliverable
 from bot.replies import Attachment, Reply, ReplyKind
 
@@ -144,6 +145,12 @@ class TelegramAdapter:
         )
         log.info("telegram: polling as @%s", self.username)
 
+    def problem(self) -> str | None:
+        app = self._app
+        if app is None or not app.running or app.updater is None or not app.updater.running:
+            return "not polling for updates"
+        return None
+
     async def stop(self) -> None:
         app = self._app
         if app is None:
@@ -180,8 +187,9 @@ class TelegramAdapter:
             addressed=addressed,
             bot_name=self.username,
         )
-        for reply in await self._core.handle(incoming):
-            await self._post(channel, reply, reply_to=message.message_id)
+        with message_scope(f"{PLATFORM}:{self.network}", channel.id):
+            for reply in await self._core.handle(incoming):
+                await self._post(channel, reply, reply_to=message.message_id)
 
     def _deep_link(self, text: str) -> str:
         """`/start ev_12` (from a card's link) shows event 12; a bare `/start` shows help."""
@@ -197,8 +205,10 @@ class TelegramAdapter:
         query = update.callback_query
         if query is None or self._core is None:
             return
-        answer = await self._button_answer(query)
-        await self._deliver(lambda: query.answer(answer[:200]), what="a button answer")
+        chat = query.message.chat.id if query.message is not None else ""
+        with message_scope(f"{PLATFORM}:{self.network}", str(chat)):
+            answer = await self._button_answer(query)
+            await self._deliver(lambda: query.answer(answer[:200]), what="a button answer")
 
     async def _button_answer(self, query: CallbackQuery) -> str:
         assert self._core is not None

@@ -13,9 +13,12 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from adapters.web.feeds import CalendarFeeds
+from adapters.web.health import health_routes
 from adapters.web.pages import PublicPages
+from adapters.web.serving import serving
 from bot.config import BotSection, WebSection
 from bot.core import Clock, utc_now
+from bot.health import Health
 from storage import Database
 
 log = logging.getLogger(__name__)
@@ -31,6 +34,7 @@ class WebContext:
     clock: Clock = utc_now
     # `[telegram] network`: the network of the `telegram:CHAT` channels a page lists.
     telegram_network: str = "telegram"
+    health: Health | None = None
 
 
 CONTEXT = web.AppKey("context", WebContext)
@@ -41,6 +45,8 @@ def build_app(context: WebContext) -> web.Application:
     app[CONTEXT] = context
     app.add_routes(PublicPages(context).routes())
     app.add_routes(CalendarFeeds(context).routes())
+    if context.health is not None:
+        app.add_routes(health_routes(context.health))
     return app
 
 
@@ -48,14 +54,6 @@ def build_app(context: WebContext) -> web.Application:
 async def running_web(context: WebContext) -> AsyncIterator[web.Application]:
     """Serve on ``[web] listen`` until the block ends."""
     app = build_app(context)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    try:
-        site = web.TCPSite(runner, context.web.host, context.web.port)
-        await site.start()
-        log.info(
-            "web server listening on %s (public: %s)", context.web.listen, context.web.public_url
-        )
+    async with serving(app, context.web.host, context.web.port):
+        log.info("web server's public address: %s", context.web.public_url)
         yield app
-    finally:
-        await runner.cleanup()

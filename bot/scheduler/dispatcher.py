@@ -126,6 +126,14 @@ class Dispatcher:
         self._worker = asyncio.create_task(self._work(), name="deliveries")
         self.kick()  # whatever came due while the bot was down
 
+    def problem(self) -> str | None:
+        """For `/healthz`: the scheduler and the task that sends are alive."""
+        if self._scheduler is None or not self._scheduler.running:
+            return "not running"
+        if self._worker is None or self._worker.done():
+            return "the sending task has stopped"
+        return None
+
     async def stop(self) -> None:
         self._database.on_planned = None
         if self._scheduler is not None:

@@ -335,6 +335,11 @@ COMMAND_CASES = [
         LinkArgs(3, (Target("irc", "libera", "#dev", "irc:libera/#dev"),)),
         id="unlink-named-channel",
     ),
+    # ics, myfeed
+    pytest.param("!ics 12", "ics", IcsArgs(12), id="ics-event"),
+    pytest.param("/ics", "ics", IcsArgs(None), id="ics-channel"),
+    pytest.param("!myfeed", "myfeed", MyFeedArgs(reset=False), id="myfeed"),
+    pytest.param("!myfeed Reset", "myfeed", MyFeedArgs(reset=True), id="myfeed-reset"),
     # link, unlink_me, dm_here (a code is checked by the command: a wrong one is counted)
     pytest.param("!link", "link", LinkCodeArgs(None), id="link"),
     pytest.param("/link 7kq2 m9xd", "link", LinkCodeArgs("7kq2 m9xd"), id="link-code"),
@@ -360,11 +365,6 @@ COMMAND_CASES = [
     pytest.param("!vote 3 none", "vote", VoteArgs(3, frozenset()), id="vote-none"),
     pytest.param("!vote 3 -", "vote", VoteArgs(3, frozenset()), id="vote-dash"),
     pytest.param("/pick 3 2", "pick", PickArgs(3, 2), id="pick"),
-    # ics, myfeed
-    pytest.param("!ics 12", "ics", IcsArgs(12), id="ics-event"),
-    pytest.param("/ics", "ics", IcsArgs(None), id="ics-channel"),
-    pytest.param("!myfeed", "myfeed", MyFeedArgs(reset=False), id="myfeed"),
-    pytest.param("!myfeed Reset", "myfeed", MyFeedArgs(reset=True), id="myfeed-reset"),
     # help
     pytest.param("!help", "help", HelpArgs(None), id="help"),
     pytest.param("/help rsvp", "help", HelpArgs("rsvp"), id="help-topic"),
