@@ -90,6 +90,7 @@ async def _create(ctx: Context, title: str, when: str, fields: EventFields) -> l
             default_zone=ctx.settings.timezone,
             now=ctx.now,
         )
+        await uow.commit()
     return [event_card(event, ctx.now, headline="Created ")]
 
 

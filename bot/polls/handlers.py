@@ -22,7 +22,7 @@ from bot.permissions import can_create_event, can_manage_event
 from bot.polls.cards import option_time, poll_card, votes_text
 from bot.polls.language import NewPollArgs, PickArgs, ShowPollArgs, VoteArgs
 from bot.replies import Line, Reply, cmd, line, reply
-from bot.services.events import add_event, channel_zone
+from bot.services.events import channel_zone, create_event
 from bot.when import resolve
 from storage import UnitOfWork
 from storage.deliveries import POLL_PICKED
@@ -225,7 +225,7 @@ async def pick(ctx: Context, args: PickArgs) -> list[Reply]:
             if option.ends_at is None
             else f"{option.ends_at.astimezone(local):%Y-%m-%d %H:%M}",
         )
-        event = await add_event(
+        event = await create_event(
             uow,
             organizer=before.creator,
             channel=channel_ref(origin),
@@ -237,7 +237,7 @@ async def pick(ctx: Context, args: PickArgs) -> list[Reply]:
         )
         channels = await uow.polls.channels(row.id)
         for channel in channels:
-            # Picked up by the plan add_event asked for, which runs after this commit.
+            # Picked up by the plan create_event asked for, which runs after this commit.
             await uow.events.link(event.id, channel.id, ctx.now)
         row.status, row.picked, row.event_id = PollStatus.PICKED.value, option.position, event.id
         row.updated_at = ctx.now

@@ -33,33 +33,8 @@ async def create_event(
     default_zone: str,
     now: datetime,
 ) -> EventView:
-    view = await add_event(
-        uow,
-        organizer=organizer,
-        channel=channel,
-        title=title,
-        when_text=when_text,
-        fields=fields,
-        default_zone=default_zone,
-        now=now,
-    )
-    await uow.commit()
-    return view
-
-
-async def add_event(
-    uow: UnitOfWork,
-    *,
-    organizer: UserRef,
-    channel: ChannelRef,
-    title: str,
-    when_text: str,
-    fields: EventFields,
-    default_zone: str,
-    now: datetime,
-) -> EventView:
-    """``create_event`` without the commit, for a caller that changes more in the same
-    transaction (a poll turned into the event)."""
+    """Store a new event and plan its reminders; the caller commits (a poll picked also
+    links channels and queues notices in the same transaction)."""
     channel_row = await uow.channels.upsert(channel, now)
     zone = ZoneInfo(fields.tz) if fields.tz else channel_zone(channel_row, default_zone)
     when = resolve(
