@@ -187,6 +187,11 @@ def _month_number(word: str) -> int:
     return [name[:3].lower() for name in _MONTHS].index(word[:3].lower()) + 1
 
 
+def full_weekday_names(text: str) -> str:
+    """`next sat` as `next Saturday`: dateparser reads `sat 10:00` but not `next sat`."""
+    return _WEEKDAY.sub(lambda m: _WEEKDAYS[_weekday_number(m[1])], text)
+
+
 def _weekday_number(word: str) -> int:
     return [name[:3].lower() for name in _WEEKDAYS].index(word[:3].lower())
 

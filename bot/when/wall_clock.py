@@ -14,7 +14,13 @@ import dateparser
 
 from bot.errors import UserError
 from bot.when.clocks import Clock, find_clocks
-from bot.when.dates import ISO_T_SEPARATOR, DateFacts, date_facts, rewrite_numeric_dates
+from bot.when.dates import (
+    ISO_T_SEPARATOR,
+    DateFacts,
+    date_facts,
+    full_weekday_names,
+    rewrite_numeric_dates,
+)
 from bot.when.refusals import cant_understand
 from bot.when.zones import refuse_zone_abbreviations
 
@@ -65,7 +71,8 @@ def what_is_written(text: str, *, base: datetime, command: str) -> Written:
             command=command,
         )
     begin, end = clock.span
-    return Written(clock, facts, rewritten[:begin] + clock.hhmm + rewritten[end:])
+    for_dateparser = full_weekday_names(rewritten[:begin]) + clock.hhmm
+    return Written(clock, facts, for_dateparser + full_weekday_names(rewritten[end:]))
 
 
 def check_reading(

@@ -161,6 +161,13 @@ RESOLVE_CASES = [
         id="next-friday",
     ),
     pytest.param(
+        "next sat 10:00-12:00",
+        UTC_ZONE,
+        "",
+        When(utc(2026, 11, 28, 10), utc(2026, 11, 28, 12), "UTC"),
+        id="next-weekday-abbreviated",
+    ),
+    pytest.param(
         "tomorrow 7pm", UTC_ZONE, "", When(utc(2026, 11, 22, 19), None, "UTC"), id="tomorrow-7pm"
     ),
     pytest.param(
