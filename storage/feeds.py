@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import ColumnElement
 
 from bot.domain import RsvpStatus
-from storage.models import EventChannelRow, EventRow, FeedTokenRow, RsvpRow
+from storage.models import EventChannelRow, EventRow, FeedTokenRow, IdentityLinkRow, RsvpRow
 from storage.repositories import _insert_ignoring_duplicates
 
 # 32 URL-safe characters: 192 random bits, beyond any guessing.
@@ -45,8 +45,13 @@ class FeedRepository:
         return token
 
     async def person_of(self, token: str) -> int | None:
+        """Whose feed ``token`` opens: a linked account's token shows its primary's answers,
+        where they all are since the link."""
         person_id: int | None = await self._session.scalar(
-            select(FeedTokenRow.person_id).where(FeedTokenRow.token == token)
+            select(func.coalesce(IdentityLinkRow.primary_id, FeedTokenRow.person_id))
+            .select_from(FeedTokenRow)
+            .outerjoin(IdentityLinkRow, IdentityLinkRow.person_id == FeedTokenRow.person_id)
+            .where(FeedTokenRow.token == token)
         )
         return person_id
 

@@ -153,6 +153,26 @@ async def test_a_calendar_feed_of_the_linked_account_follows_it_to_the_primary(
         assert owner == await uow.people.save(chat.user("alice"), chat.clock.now) != there.id
 
 
+async def test_a_linked_accounts_own_feed_link_shows_the_primarys_answers(
+    chat: Chat, database: Database
+) -> None:
+    """Both accounts had a feed before linking: the second one's link keeps working and
+    shows the answers, which now all belong to the primary."""
+    async with database.unit_of_work() as uow:
+        here = await uow.people.save(chat.user("alice"), chat.clock.now)
+        there = await uow.people.save(chat.user("alice", on="other"), chat.clock.now)
+        await uow.commit()
+    async with database.engine.begin() as connection:
+        for person, token in ((here, "here-t0k3n"), (there, "there-t0k3n")):
+            await connection.execute(
+                insert(FeedTokenRow).values(person_id=person, token=token, created_at=START)
+            )
+    await linked(chat)
+    async with database.unit_of_work(read_only=True) as uow:
+        assert await uow.feeds.person_of("there-t0k3n") == here
+        assert await uow.feeds.person_of("here-t0k3n") == here
+
+
 # Abuse
 
 
