@@ -182,7 +182,8 @@ async def _run(args: argparse.Namespace, config: Config) -> int:
             from adapters.web.health import running_health
 
             listen = config.health
-            await stack.enter_async_context(running_health(listen.host, listen.port, core.health))
+            serving = running_health(listen.host, listen.port, core.health, core.database)
+            await stack.enter_async_context(serving)
         # What start-up loaded lives until exit: keep it out of the collector's full passes,
         # which otherwise pause the whole bot for ~100 ms now and then (bench/README.md).
         gc.collect()

@@ -166,13 +166,13 @@ class _Listener(_Section):
 
 
 class HealthSection(_Listener):
-    """`/healthz` on a port of its own, for a bot without `[web]`."""
+    """`/healthz` and `/metrics` on a port of their own, for a bot without `[web]`."""
 
     listen: str = Field(default="127.0.0.1:9180", pattern=r"^[^\s:]+:\d{1,5}$")
 
 
 class WebSection(_Listener):
-    """The small HTTP server: calendar feeds, public pages and `/healthz`."""
+    """The small HTTP server: calendar feeds, public pages, `/healthz` and `/metrics`."""
 
     # Put a reverse proxy with TLS in front of it for the world.
     listen: str = Field(default="127.0.0.1:8080", pattern=r"^[^\s:]+:\d{1,5}$")

@@ -26,6 +26,7 @@ from bot.health import Health
 from bot.language.invocation import preferred_prefix, split_invocation
 from bot.language.text import clean_input
 from bot.logs import name_command
+from bot.metrics import COMMANDS
 from bot.polls.cards import poll_card
 from bot.ports import Outbox
 from bot.replies import Reply, ReplyKind, cmd, line, with_prefix
@@ -135,6 +136,7 @@ class Core:
             log.exception("command %s failed", name)
             replies, outcome = [_failure()], "failed"
         log.info("command %s: %s", name, outcome)
+        COMMANDS.labels(f"{channel.platform}:{channel.network}", name, outcome).inc()
         await self._deliver(context)
         return [with_prefix(r, prefix) for r in replies]
 

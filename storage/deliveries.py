@@ -339,6 +339,24 @@ class DeliveryRepository:
                 .values(claimed_until=lease_until)
             )
 
+    async def pending_by_network(self) -> dict[str, int]:
+        """Open deliveries (pending or claimed) per `platform:network` of their target;
+        plans, which have none, under "none"."""
+        network = func.coalesce(
+            ChannelRow.platform + ":" + ChannelRow.network,
+            PersonRow.platform + ":" + PersonRow.network,
+            "none",
+        )
+        rows = await self._session.execute(
+            select(network, func.count())
+            .select_from(DeliveryRow)
+            .outerjoin(ChannelRow, ChannelRow.id == DeliveryRow.channel_id)
+            .outerjoin(PersonRow, PersonRow.id == DeliveryRow.person_id)
+            .where(DeliveryRow.state.in_([DeliveryState.PENDING, DeliveryState.CLAIMED]))
+            .group_by(network)
+        )
+        return {str(name): int(count) for name, count in rows}
+
     async def next_due(self) -> datetime | None:
         """When the soonest open delivery is due (an expired claim counts from its expiry)."""
         pending = await self._session.scalar(

@@ -38,6 +38,7 @@ from bot.domain import (
     UserRef,
 )
 from bot.logs import message_scope
+from bot.metrics import QUEUED_LINES, RECONNECTS, REPLIES
 from bot.ports import CoreApi, Undeliverable
 from bot.replies import Reply, ReplyKind
 
@@ -128,6 +129,8 @@ class IrcAdapter:
         )
         self._queue.pause()  # nothing goes out before we are registered and in our channels
         self._queue.start()
+        queue = self._queue
+        QUEUED_LINES.labels(f"{PLATFORM}:{self.network}").set_function(lambda: queue.pending)
         self._runner = asyncio.create_task(self._stay_connected(), name=f"irc:{self.network}")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._first_try.wait(), 2 * self._connect_timeout)
@@ -177,6 +180,7 @@ class IrcAdapter:
             failures = 0 if time.monotonic() - started > 60 else failures + 1
             delay = min(self._reconnect_max, self._reconnect_delay * 2 ** min(failures, 10))
             delay *= random.uniform(0.5, 1.0)  # jitter: many bots must not return in step
+            RECONNECTS.labels(f"{PLATFORM}:{self.network}").inc()
             log.info("irc %s: reconnecting in %.1f s", self.network, delay)
             await asyncio.sleep(delay)
 
@@ -534,6 +538,8 @@ class IrcAdapter:
                 log.exception("irc %s: a command failed", self.network)
                 return
             asker = incoming.sender.display
+            # "sent" here is handed to the outgoing queue, which keeps lines across reconnects.
+            REPLIES.labels(f"{PLATFORM}:{self.network}", "sent").inc(len(replies))
             for reply in replies:
                 if direct:
                     self._enqueue(reply_to, reply, bulk=False)

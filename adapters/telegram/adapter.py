@@ -68,6 +68,7 @@ from bot.domain import (
     UserRef,
 )
 from bot.logs import message_scope
+from bot.metrics import REPLIES
 from bot.ports import CoreApi, Undeliverable
 from bot.replies import Attachment, Reply, ReplyKind
 
@@ -332,6 +333,9 @@ class TelegramAdapter:
                 what=f"a message to {channel.id}",
                 strict=strict,
             )
+            if reply_to is not None:  # an answer to a command
+                outcome = "sent" if sent is not None else "failed"
+                REPLIES.labels(f"{PLATFORM}:{self.network}", outcome).inc()
             if sent is not None and isinstance(markup, InlineKeyboardMarkup):
                 assert self._core is not None
                 if event is not None:

@@ -46,7 +46,7 @@ def build_app(context: WebContext) -> web.Application:
     app.add_routes(PublicPages(context).routes())
     app.add_routes(CalendarFeeds(context).routes())
     if context.health is not None:
-        app.add_routes(health_routes(context.health))
+        app.add_routes(health_routes(context.health, context.database))
     return app
 
 

@@ -29,6 +29,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.config import BotSection
 from bot.domain import ChannelRef, DeliveryState, EventStatus, UserRef
 from bot.language.invocation import preferred_prefix
+from bot.metrics import DELIVERIES, LATENESS, network_of
 from bot.ports import Outbox, Undeliverable
 from bot.replies import Notice, Reply, with_prefix
 from bot.scheduler import messages
@@ -254,6 +255,8 @@ class Dispatcher:
                     log.warning("delivery %s cannot be delivered: %s", delivery.key, exc)
                     await self._finish(delivery, DeliveryState.FAILED, str(exc))
                 return
+            if delivery.kind == START or delivery.kind.startswith(REMIND):
+                LATENESS.observe(max(0.0, (now - delivery.due_at).total_seconds()))
             await self._finish(delivery, DeliveryState.SENT, "")
         if delivery.kind == START and delivery.event_id is not None:
             # An occurrence has begun: a repeating event's next ones are planned now.
@@ -313,6 +316,8 @@ class Dispatcher:
         return None, f"unknown kind {kind}"
 
     async def _finish(self, delivery: Claimed, state: DeliveryState, note: str) -> None:
+        if delivery.kind != PLAN:  # a plan is work for the bot, not a message
+            DELIVERIES.labels(network_of(delivery.target), state.value).inc()
         async with self._database.unit_of_work() as uow:
             held = await uow.deliveries.finish(delivery.id, self.name, state, self._clock(), note)
             await uow.commit()
@@ -325,6 +330,7 @@ class Dispatcher:
             log.warning("delivery %s failed %d times; giving up", delivery.key, delivery.attempts)
             await self._finish(delivery, DeliveryState.FAILED, error)
             return
+        DELIVERIES.labels(network_of(delivery.target), "retried").inc()
         delay = min(FIRST_RETRY * 2 ** (delivery.attempts - 1), LONGEST_RETRY)
         at = now + delay * random.uniform(0.8, 1.2)
         log.info("delivery %s: %s; trying again at %s", delivery.key, error, at.isoformat())

@@ -1,6 +1,6 @@
 """`/healthz` and `gatherbot health` (Docker's HEALTHCHECK) against a running `gatherbot run`:
 healthy while connected, 503 naming the IRC network while its server is down, healthy again
-once the bot is back."""
+once the bot is back, and `/metrics` counting the reconnect."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import aiohttp
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.irc.client import unique_name
 from tests.irc.servers import Ngircd, free_port
@@ -44,6 +45,19 @@ async def until_status(url: str, status: int, timeout: float = 30.0) -> None:  #
             except aiohttp.ClientConnectionError:
                 pass  # not listening yet
             await asyncio.sleep(0.2)
+
+
+async def scrape(url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """Every sample of `/metrics`, parsed with prometheus_client's own parser."""
+    async with aiohttp.ClientSession() as session, session.get(url) as response:
+        assert response.status == 200
+        assert response.content_type == "text/plain"
+        text = await response.text()
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
 
 
 async def test_health_follows_the_irc_connection_down_and_back(
@@ -93,6 +107,10 @@ async def test_health_follows_the_irc_connection_down_and_back(
         fresh_ngircd.start()
         await until_status(url, 200, timeout=60)
         assert (await health_cli(config))[0] == 0
+
+        metrics = await scrape(f"http://127.0.0.1:{port}/metrics")
+        assert metrics[("gatherbot_irc_reconnects_total", (("network", "irc:local"),))] >= 1
+        assert metrics[("gatherbot_irc_queued_lines", (("network", "irc:local"),))] == 0
     finally:
         process.send_signal(signal.SIGTERM)
         _, stderr = await asyncio.wait_for(process.communicate(), timeout=20)
