@@ -338,9 +338,16 @@ async def _check_config(args: argparse.Namespace, config: Config) -> int:
     print(f"  database: {redact_url(bot.database_url)}")
     print(f"  admins: {len(bot.admins)}")
     if config.telegram is not None:
+        telegram = config.telegram
+        mode = "polling"
+        if telegram.webhook_url is not None:
+            mode = (
+                f"webhook at {telegram.webhook_url}, listening on {telegram.webhook_listen} "
+                "(secret token set)"
+            )
         print(
-            f"  telegram: network {config.telegram.network} via {config.telegram.api_base_url}"
-            " (token set)"
+            f"  telegram: network {telegram.network} via {telegram.api_base_url}"
+            f" (token set); updates by {mode}"
         )
     for network in config.irc:
         auth = "SASL" if network.sasl_username else "no login"

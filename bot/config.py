@@ -12,6 +12,7 @@ import tomllib
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
@@ -19,6 +20,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -31,7 +33,10 @@ from bot.when import parse_zone
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///gatherbot.db"
 TELEGRAM_TOKEN_ENV = "GATHERBOT_TELEGRAM_TOKEN"
 WEB_SECRET_ENV = "GATHERBOT_WEB_SECRET"
+TELEGRAM_SECRET_ENV = "GATHERBOT_TELEGRAM_SECRET_TOKEN"
 _ADMIN = re.compile(r"[a-z]+:[^:\s]+:[^\s]+")
+# What Telegram accepts as a webhook secret_token.
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _PAGE_CHANNEL = re.compile(r"telegram:-?\d+|irc:[A-Za-z0-9_-]{1,32}/[#&][^\s,\x07]{1,49}")
 
 
@@ -98,6 +103,48 @@ class TelegramSection(_Section):
     api_base_url: str = "https://api.telegram.org"
     # Names the network in identities (`telegram:<network>:<user id>`); one per bot.
     network: str = "telegram"
+    # Webhook mode when set: the public HTTPS URL Telegram posts updates to, passed on by a
+    # reverse proxy with TLS to `webhook_listen` (same path). Unset: the bot polls.
+    webhook_url: str | None = Field(default=None, pattern=r"^https://[^\s/?#]+(/[^\s?#]*)?$")
+    webhook_listen: str = Field(default="127.0.0.1:8443", pattern=r"^[^\s:]+:\d{1,5}$")
+    # Telegram sends it with every update; a request without it is refused. Checked even when
+    # absent (validate_default) because webhook mode requires it.
+    secret_token: SecretStr | None = Field(default=None, validate_default=True)
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _no_token_in_url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # The URL is logged and printed by check-config, and ends up in proxy logs.
+        token = info.data.get("token")
+        if value and token is not None and token.get_secret_value().strip() in value:
+            raise ValueError("must not contain the bot token; use a path of your own")
+        return value
+
+    @field_validator("secret_token")
+    @classmethod
+    def _secret_form(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if value is None:
+            if info.data.get("webhook_url"):
+                raise ValueError(
+                    f"missing; webhook_url requires it (set it here or in {TELEGRAM_SECRET_ENV})"
+                )
+            return None
+        if not _SECRET_TOKEN.fullmatch(value.get_secret_value()):
+            raise ValueError("must be 1 to 256 characters, each A-Z, a-z, 0-9, _ or -")
+        return value
+
+    @property
+    def webhook_path(self) -> str:
+        """The path the bot serves updates on: the webhook URL's, kept by the proxy."""
+        return urlsplit(self.webhook_url or "").path or "/"
+
+    @property
+    def webhook_host(self) -> str:
+        return self.webhook_listen.rpartition(":")[0]
+
+    @property
+    def webhook_port(self) -> int:
+        return int(self.webhook_listen.rpartition(":")[2])
 
 
 class IrcSection(_Section):
@@ -249,6 +296,8 @@ def _secrets_from_environment(data: dict[str, Any], env: dict[str, str]) -> None
     telegram = data.get("telegram")
     if isinstance(telegram, dict) and env.get(TELEGRAM_TOKEN_ENV):
         telegram["token"] = env[TELEGRAM_TOKEN_ENV]
+    if isinstance(telegram, dict) and env.get(TELEGRAM_SECRET_ENV):
+        telegram["secret_token"] = env[TELEGRAM_SECRET_ENV]
     web = data.get("web")
     if isinstance(web, dict) and env.get(WEB_SECRET_ENV):
         web["secret"] = env[WEB_SECRET_ENV]

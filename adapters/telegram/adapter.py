@@ -54,6 +54,7 @@ from adapters.telegram.buttons import keyboard, parse_pressed, parse_vote, poll_
 from adapters.telegram.pacing import PrivatePacer
 from adapters.telegram.refresh import CardRefresher
 from adapters.telegram.render import to_html
+from adapters.telegram.webhook import WebhookServer
 from bot.commands import COMMANDS
 from bot.config import TelegramSection
 from bot.domain import (
@@ -77,6 +78,8 @@ log = logging.getLogger(__name__)
 PLATFORM = "telegram"
 SEND_ATTEMPTS = 5
 ROLE_CACHE_SECONDS = 60.0
+# The updates the adapter handles; Telegram does not send the others, in either mode.
+ALLOWED = (Update.MESSAGE, Update.CALLBACK_QUERY)
 T = TypeVar("T")
 
 
@@ -107,6 +110,8 @@ class TelegramAdapter:
         self._request_timeout = request_timeout
         self._rate_limited = rate_limited
         self._role_cache: dict[tuple[int, int], tuple[float, frozenset[Role]]] = {}
+        self._settings = settings
+        self._webhook: WebhookServer | None = None
         self.username = ""
 
     # --- lifecycle --------------------------------------------------------------------------
@@ -139,16 +144,35 @@ class TelegramAdapter:
             [BotCommand(spec.name, spec.summary[:256]) for spec in COMMANDS]
         )
         await app.start()
+        if self._settings.webhook_url is not None:
+            await self._start_webhook(app, self._settings.webhook_url)
+            return
         assert app.updater is not None
-        await app.updater.start_polling(
-            timeout=self._poll_timeout,
-            allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY],
-        )
+        # PTB deletes any webhook first (Telegram refuses getUpdates while one is set), keeping
+        # the updates that were waiting for it.
+        await app.updater.start_polling(timeout=self._poll_timeout, allowed_updates=ALLOWED)
         log.info("telegram: polling as @%s", self.username)
+
+    async def _start_webhook(self, app: Application, url: str) -> None:  # type: ignore[type-arg]
+        settings = self._settings
+        assert settings.secret_token is not None, "the config check requires it with a URL"
+        secret = settings.secret_token.get_secret_value()
+        hide_in_logs(secret)  # PTB logs setWebhook's parameters at DEBUG
+        server = WebhookServer(settings.webhook_path, secret, app.bot, app.update_queue)
+        # Listening before Telegram is told where to post: its first update may come at once.
+        await server.start(settings.webhook_host, settings.webhook_port)
+        self._webhook = server
+        await app.bot.set_webhook(
+            url, secret_token=secret, allowed_updates=ALLOWED, drop_pending_updates=False
+        )
+        log.info("telegram: receiving updates at %s as @%s", url, self.username)
 
     def problem(self) -> str | None:
         app = self._app
-        if app is None or not app.running or app.updater is None or not app.updater.running:
+        if self._settings.webhook_url is not None:
+            if app is None or not app.running or self._webhook is None:
+                return "webhook server not running"
+        elif app is None or not app.running or app.updater is None or not app.updater.running:
             return "not polling for updates"
         return None
 
@@ -159,6 +183,10 @@ class TelegramAdapter:
         await self._refresher.close()  # pending card edits go out before we disconnect
         await self._poll_refresher.close()
         self._app = None
+        # The webhook stays set: Telegram keeps the updates until the bot is back, in either mode.
+        webhook, self._webhook = self._webhook, None
+        if webhook is not None:
+            await webhook.stop()
         if app.updater is not None and app.updater.running:
             await app.updater.stop()
         if app.running:

@@ -28,6 +28,14 @@ string values are sent raw, every other value JSON-encoded: numbers as ``"42"``,
 values are dropped, datetimes become Unix timestamps and timedeltas whole seconds.
 ``decode_param`` reverses that; a JSON body is accepted as well.
 
+Webhooks: after setWebhook (an HTTPS URL, as Telegram requires) updates are no longer
+available to getUpdates (409) but POSTed, oldest first, to the webhook with the
+``X-Telegram-Bot-Api-Secret-Token`` header; ``deliveries`` records each attempt's HTTP status.
+Tests run on plain HTTP loopback, so ``webhook_proxy`` plays the reverse proxy in front of the
+bot: the URL's scheme and host are replaced by it, the path kept. An update whose delivery
+fails stays pending and is tried again with the next update (Telegram retries on a timer) or
+handed to getUpdates after deleteWebhook.
+
 Deliberate simplifications: ``parse_mode`` is not applied (the raw text is echoed and kept, so
 tests can assert on the exact markup the adapter produced); messages are only checked for
 emptiness and, without ``parse_mode``, for Telegram's 4096-character limit.
@@ -47,8 +55,9 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from http import HTTPStatus
 from typing import Any, NamedTuple, Self
+from urllib.parse import urlsplit
 
-from aiohttp import web
+from aiohttp import ClientError, ClientSession, ClientTimeout, web
 
 JsonDict = dict[str, Any]
 ChatLike = int | Mapping[str, Any]
@@ -77,6 +86,12 @@ GET_UPDATES_CONFLICT = (
     "Conflict: terminated by other getUpdates request; "
     "make sure that only one bot instance is running"
 )
+WEBHOOK_CONFLICT = (
+    "Conflict: can't use getUpdates method while webhook is active; "
+    "use deleteWebhook to delete the webhook first"
+)
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+_SECRET_TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 # Parameters whose value is free text or an identifier: never JSON-decoded, so that a message
 # "42" or "true" stays a string. Every other form value is JSON-decoded when it parses.
@@ -152,6 +167,13 @@ class Call(NamedTuple):
 
     method: str
     params: JsonDict
+
+
+class Delivery(NamedTuple):
+    """One POST of an update to the webhook: the HTTP status, None if none came back."""
+
+    update_id: int
+    status: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -360,6 +382,12 @@ class FakeBotApi:
         self._wakeup = asyncio.Event()
         self._closing = asyncio.Event()
         self._runner: web.AppRunner | None = None
+        # setWebhook's url, secret_token and allowed_updates while a webhook is set.
+        self.webhook: JsonDict | None = None
+        self.webhook_proxy: str | None = None
+        self.deliveries: list[Delivery] = []
+        self._deliverer: asyncio.Task[None] | None = None
+        self._session: ClientSession | None = None
         self._methods: dict[str, tuple[str, Handler]] = {
             name.lower(): (name, handler) for name, handler in self._method_table().items()
         }
@@ -390,6 +418,14 @@ class FakeBotApi:
         """Stop serving. Pending long polls return [] and injected delays end at once."""
         self._closing.set()
         self._notify()
+        if self._deliverer is not None:
+            self._deliverer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._deliverer
+            self._deliverer = None
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -477,6 +513,7 @@ class FakeBotApi:
         update_id = next(self._update_ids)
         self._pending.append({"update_id": update_id, **copy.deepcopy(dict(content))})
         self._notify()
+        self._deliver_soon()
         return update_id
 
     # ----------------------------------------------------------------- test side: inspection
@@ -713,6 +750,7 @@ class FakeBotApi:
             "getMe": self._get_me,
             "logOut": self._true,
             "close": self._true,
+            "setWebhook": self._set_webhook,
             "deleteWebhook": self._delete_webhook,
             "getWebhookInfo": self._get_webhook_info,
             "getUpdates": self._get_updates,
@@ -743,20 +781,74 @@ class FakeBotApi:
             "has_main_web_app": False,
         }
 
+    async def _set_webhook(self, params: JsonDict) -> bool:
+        """An empty URL removes the webhook, as in Telegram; pending updates go out at once."""
+        url = params.get("url") or ""
+        if not url:
+            return await self._delete_webhook(params)
+        if not url.startswith("https://"):
+            raise ApiError(
+                400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook"
+            )
+        secret = params.get("secret_token")
+        if secret is not None and not _SECRET_TOKEN_RE.fullmatch(secret):
+            raise ApiError(400, "Bad Request: secret token contains unallowed characters")
+        if params.get("drop_pending_updates"):
+            self._pending.clear()
+        allowed = params.get("allowed_updates")
+        self.webhook = {"url": url, "secret_token": secret, "allowed_updates": allowed}
+        self._deliver_soon()
+        return True
+
     async def _delete_webhook(self, params: JsonDict) -> bool:
         if params.get("drop_pending_updates"):
             self._pending.clear()
+        self.webhook = None
         return True
 
     async def _get_webhook_info(self, params: JsonDict) -> JsonDict:
-        return {
-            "url": "",
+        info: JsonDict = {
+            "url": self.webhook["url"] if self.webhook else "",
             "has_custom_certificate": False,
             "pending_update_count": len(self._pending),
         }
+        if self.webhook and self.webhook["allowed_updates"] is not None:
+            info["allowed_updates"] = self.webhook["allowed_updates"]
+        return info
+
+    def _deliver_soon(self) -> None:
+        """Start posting pending updates to the webhook, unless that is under way already."""
+        if self.webhook is None or (self._deliverer is not None and not self._deliverer.done()):
+            return
+        self._deliverer = asyncio.get_running_loop().create_task(self._deliver())
+
+    async def _deliver(self) -> None:
+        """POST pending updates one at a time, oldest first; stop at the first failure (the
+        update stays pending, as Telegram keeps it until delivered or deleteWebhook)."""
+        if self._session is None:
+            self._session = ClientSession(timeout=ClientTimeout(total=5))
+        while self.webhook is not None and self._pending:
+            update = self._pending[0]
+            url = urlsplit(self.webhook["url"])
+            if self.webhook_proxy is not None:
+                url = url._replace(scheme="http", netloc=urlsplit(self.webhook_proxy).netloc)
+            secret = self.webhook["secret_token"]
+            headers = {SECRET_HEADER: secret} if secret else {}
+            try:
+                async with self._session.post(url.geturl(), json=update, headers=headers) as reply:
+                    status: int | None = reply.status
+            except (ClientError, TimeoutError):
+                status = None
+            self.deliveries.append(Delivery(update["update_id"], status))
+            if status is None or not 200 <= status < 300:
+                return
+            if self._pending and self._pending[0] is update:
+                self._pending.pop(0)
 
     async def _get_updates(self, params: JsonDict) -> list[JsonDict]:
         """Long polling: ``offset`` confirms older updates, then wait up to ``timeout`` s."""
+        if self.webhook is not None:
+            raise ApiError(409, WEBHOOK_CONFLICT)
         self._poll_generation += 1
         generation = self._poll_generation
         self._notify()  # Telegram ends an older, still-running getUpdates with 409.
