@@ -11,8 +11,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
 
 from storage import Database
 
@@ -28,11 +29,37 @@ def postgres_url() -> str:
             f"PostgreSQL tests need {PG_URL_ENV} (e.g. "
             "postgresql+asyncpg://postgres@127.0.0.1:5432/test)"
         )
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        # Tests run in parallel workers (pytest-xdist): each gets a database of its own,
+        # `test_gw0`, `test_gw1`..., since every test starts by dropping the schema.
+        parsed = make_url(url)
+        url = parsed.set(database=f"{parsed.database}_{worker}").render_as_string(False)
     return url
+
+
+async def _create_missing(url: str) -> None:
+    """Create the database of ``url`` if it is not there yet (a parallel worker's own)."""
+    target = make_url(url)
+    engine = create_async_engine(
+        target.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool
+    )
+    try:
+        async with engine.connect() as connection:
+            exists = await connection.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                {"name": target.database},
+            )
+            if not exists:
+                await connection.execute(text(f'CREATE DATABASE "{target.database}"'))
+    finally:
+        await engine.dispose()
 
 
 async def reset_postgres(url: str) -> None:
     """Start every PostgreSQL test from an empty schema."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        await _create_missing(url)
     engine = create_async_engine(url)
     async with engine.begin() as connection:
         await connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
