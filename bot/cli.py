@@ -200,7 +200,7 @@ def _network_adapters(config: Config) -> list[Adapter]:
     if config.telegram is not None:
         from adapters.telegram import TelegramAdapter
 
-        adapters.append(TelegramAdapter(config.telegram))
+        adapters.append(TelegramAdapter(config.telegram, rate_limited=config.telegram.flood_limits))
     if config.irc:
         from adapters.irc import IrcAdapter
 

@@ -56,6 +56,11 @@ class BotSection(_Section):
     # When channels get a weekly digest of upcoming events, e.g. "mon 09:00" in each
     # channel's zone; "" (the default) is off. A channel can set its own (`settings`).
     digest: str = ""
+    # Seconds a bot holds a reminder it has claimed (renewed every third while it sends).
+    # After a crash its claimed, unsent reminders go out this much later, from this or
+    # another instance; shorter means sooner, but a bot whose loop stalls longer than two
+    # thirds of it may see another instance send the same reminder.
+    delivery_lease: float = Field(default=60.0, ge=3.0, le=3600.0)
 
     @field_validator("digest")
     @classmethod
@@ -103,6 +108,9 @@ class TelegramSection(_Section):
     api_base_url: str = "https://api.telegram.org"
     # Names the network in identities (`telegram:<network>:<user id>`); one per bot.
     network: str = "telegram"
+    # Pace sends to Telegram's flood limits (30 a second, 20 a minute per group). false
+    # only for a Bot API server that enforces none (a test server): Telegram answers 429.
+    flood_limits: bool = True
     # Webhook mode when set: the public HTTPS URL Telegram posts updates to, passed on by a
     # reverse proxy with TLS to `webhook_listen` (same path). Unset: the bot polls.
     webhook_url: str | None = Field(default=None, pattern=r"^https://[^\s/?#]+(/[^\s?#]*)?$")

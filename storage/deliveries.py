@@ -326,6 +326,26 @@ class DeliveryRepository:
             )
         )
 
+    async def release(self, worker: str, ids: Sequence[int], note: str) -> None:
+        """Give back claims this sender did not start sending (it is stopping): pending
+        again, due as before, the claim's attempt not counted."""
+        for start in range(0, len(ids), 500):
+            await self._session.execute(
+                update(DeliveryRow)
+                .where(
+                    DeliveryRow.id.in_(ids[start : start + 500]),
+                    DeliveryRow.claimed_by == worker,
+                    DeliveryRow.state == DeliveryState.CLAIMED,
+                )
+                .values(
+                    state=DeliveryState.PENDING,
+                    attempts=DeliveryRow.attempts - 1,
+                    claimed_by="",
+                    claimed_until=None,
+                    last_error=note[:255],
+                )
+            )
+
     async def renew(self, worker: str, ids: Sequence[int], lease_until: datetime) -> None:
         """Extend this sender's claims on deliveries it is still sending."""
         for start in range(0, len(ids), 500):

@@ -52,7 +52,8 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 
-# How long a claim is this process's alone; renewed every third of it while sending.
+# How long a claim is this process's alone by default ([bot] delivery_lease); renewed every
+# third of it while sending.
 LEASE = timedelta(seconds=60)
 # A "starting now" post later than this after the start is skipped: it would mislead.
 START_GRACE = timedelta(minutes=10)
@@ -103,6 +104,7 @@ class Dispatcher:
         self._scheduler: AsyncIOScheduler | None = None
         self._wake_at: datetime | None = None
         self._kicked = asyncio.Event()
+        self._lease = timedelta(seconds=settings.delivery_lease)
         # Set while no round is under way or asked for.
         self._idle = asyncio.Event()
         self._worker: asyncio.Task[None] | None = None
@@ -110,6 +112,8 @@ class Dispatcher:
 
     async def start(self) -> None:
         scheduler = AsyncIOScheduler(event_loop=asyncio.get_running_loop(), timezone=UTC)
+        # Set by stop(): claim nothing more, give back what has not started sending.
+        self._stopping = False
         # misfire_grace_time=None: a job that wakes late (a busy loop, a suspended laptop)
         # still runs. APScheduler 3's default of 1 s would drop it without a word.
         common = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
@@ -117,7 +121,10 @@ class Dispatcher:
             self.kick, IntervalTrigger(seconds=self._poll.total_seconds()), id="poll", **common
         )
         scheduler.add_job(
-            self._renew, IntervalTrigger(seconds=LEASE.total_seconds() / 3), id="renew", **common
+            self._renew,
+            IntervalTrigger(seconds=self._lease.total_seconds() / 3),
+            id="renew",
+            **common,
         )
         scheduler.add_job(self._prune, IntervalTrigger(hours=6), id="prune", **common)
         scheduler.start()
@@ -128,6 +135,7 @@ class Dispatcher:
         self.kick()  # whatever came due while the bot was down
 
     def problem(self) -> str | None:
+        self._stopping = False
         """For `/healthz`: the scheduler and the task that sends are alive."""
         if self._scheduler is None or not self._scheduler.running:
             return "not running"
@@ -140,15 +148,21 @@ class Dispatcher:
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
+        # A round under way finishes the sends it has started and gives back the rest (below),
+        # instead of being cancelled mid-send: a send cut off after Telegram took it and
+        # before it was marked would be sent again by the next process, twice.
+        self._stopping = True
         if self._worker is not None:
-            # A round under way or asked for (a notice just written) may finish first.
+            # The sends under way finish; the round then ends (see _stopping above).
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._idle.wait(), STOP_WAIT)
             self._worker.cancel()
             await asyncio.gather(self._worker, return_exceptions=True)
             self._worker = None
         if self._in_flight:
-            # Cut off mid-send: give them back now rather than after the lease.
+            # Claimed, never started: given back now rather than after the lease. (A send cut
+            # off after STOP_WAIT is not among them: it may have arrived; its lease runs out.)
+            log.info("giving back %d claimed deliveries", len(self._in_flight))
             await self._release(sorted(self._in_flight))
 
     def due(self, when: datetime) -> None:
@@ -162,6 +176,8 @@ class Dispatcher:
         self._idle.clear()
         self._kicked.set()
 
+        if self._stopping:
+            return
     def _arm(self, when: datetime) -> None:
         if self._scheduler is None:
             return
@@ -198,11 +214,11 @@ class Dispatcher:
     async def run_due(self) -> int:
         """Claim and send everything due now; returns how many deliveries were handled."""
         handled = 0
-        while True:
+        while not self._stopping:
             now = self._clock()
             async with self._database.unit_of_work() as uow:
                 batch = await uow.deliveries.claim(
-                    now, worker=self.name, lease_until=now + LEASE, limit=self._batch
+                    now, worker=self.name, lease_until=now + self._lease, limit=self._batch
                 )
                 await uow.commit()
             if not batch:
@@ -220,9 +236,12 @@ class Dispatcher:
                 elif delivery.kind == PLAN:
                     await self._plan(delivery)
                 else:
+        return handled
                     await self._send(delivery)
             except Exception as exc:
                 log.exception("delivery %s failed", delivery.key)
+            if self._stopping:
+                return  # not started: stop() gives it back (it stays in _in_flight)
                 await self._retry(delivery, type(exc).__name__)
             finally:
                 self._in_flight.discard(delivery.id)
@@ -357,19 +376,21 @@ class Dispatcher:
         if not self._in_flight:
             return
         async with self._database.unit_of_work() as uow:
-            await uow.deliveries.renew(self.name, sorted(self._in_flight), self._clock() + LEASE)
+            await uow.deliveries.renew(
+                self.name, sorted(self._in_flight), self._clock() + self._lease
+            )
             await uow.commit()
 
     async def _release(self, ids: list[int]) -> None:
         async with self._database.unit_of_work() as uow:
-            for delivery_id in ids:
-                await uow.deliveries.retry(delivery_id, self.name, self._clock(), "stopped")
+            await uow.deliveries.release(self.name, ids, "stopped before sending")
             await uow.commit()
 
     async def _prune(self) -> None:
         async with self._database.unit_of_work() as uow:
             pruned = await uow.deliveries.prune(self._clock() - KEEP)
             await uow.commit()
+        # One statement per 500: a row at a time, 200 took 3 s on a busy PostgreSQL.
         if pruned:
             log.info("pruned %d finished deliveries", pruned)
 

@@ -1,0 +1,1 @@
+"""Fault injection: real bot processes against real servers, with faults injected."""
