@@ -4,7 +4,7 @@ sender, and marked when done (see models.DeliveryRow)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -238,10 +238,18 @@ class DeliveryRepository:
             )
 
     async def claim(
-        self, now: datetime, *, worker: str, lease_until: datetime, limit: int
+        self,
+        now: datetime,
+        *,
+        worker: str,
+        lease_until: datetime,
+        limit: int,
+        busy: Collection[int] = (),
     ) -> list[Claimed]:
         """Take up to ``limit`` deliveries that are due, soonest first: pending ones, and
-        claimed ones whose sender's lease ran out (it died before finishing).
+        claimed ones whose sender's lease ran out (it died before finishing). ``busy``: this
+        sender's own sends under way, never taken again even if a stalled event loop let
+        their lease run out (that would send them twice).
 
         PostgreSQL skips rows another sender has locked, so two bots share the work without
         waiting for each other; on SQLite the unit of work holds the write lock already."""
@@ -254,6 +262,7 @@ class DeliveryRepository:
                     DeliveryRow.state == DeliveryState.PENDING,
                     DeliveryRow.claimed_until < now,
                 ),
+                DeliveryRow.id.not_in(busy),
             )
             .order_by(DeliveryRow.due_at, DeliveryRow.id)
             .limit(limit)

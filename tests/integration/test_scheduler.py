@@ -4,7 +4,7 @@ restarts, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -97,6 +97,33 @@ async def test_a_claim_abandoned_by_a_crash_is_sent_once_after_its_lease(
             claimed[0].id, "dead", DeliveryState.SENT, chat.clock.now
         )
         await uow.commit()
+
+
+async def test_a_sender_never_takes_back_its_own_send_under_way_when_its_lease_ran_out(
+    chat: Chat, database: Database
+) -> None:
+    """A stalled event loop may let a lease run out while the send is still under way:
+    the same sender must not claim it again (the send would go out twice)."""
+    await coffee(chat)
+    chat.clock.now = chat.clock.now.replace(hour=18)
+    async with database.unit_of_work() as uow:
+        claimed = await uow.deliveries.claim(
+            chat.clock.now, worker="slow", lease_until=chat.clock.now + LEASE, limit=10
+        )
+        await uow.commit()
+    later = chat.clock.now + LEASE + timedelta(seconds=1)
+    busy = [delivery.id for delivery in claimed]
+    async with database.unit_of_work() as uow:
+        again = await uow.deliveries.claim(
+            later, worker="slow", lease_until=later + LEASE, limit=10, busy=busy
+        )
+        await uow.commit()
+    assert again == []
+    # Another sender does take it over: the slow one may have died.
+    async with database.unit_of_work() as uow:
+        taken = await uow.deliveries.claim(later, worker="other", lease_until=later, limit=10)
+        await uow.commit()
+    assert [d.id for d in taken] == busy
 
 
 async def test_after_downtime_only_the_latest_due_reminder_goes_out(chat: Chat) -> None:
