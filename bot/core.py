@@ -31,10 +31,18 @@ from bot.polls.cards import poll_card
 from bot.ports import Outbox
 from bot.replies import Reply, ReplyKind, cmd, line, with_prefix
 from storage import Database
+from storage.database import unreachable
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+
+# The answer while the database is down (restarting, cut off). "Nothing was changed" holds
+# but for one rare case: the connection dropping just after the server received COMMIT,
+# which no client can tell apart from a COMMIT that never arrived.
+DATABASE_UNREACHABLE = (
+    "I can't reach my database right now; nothing was changed. Please try again in a minute."
+)
 
 
 def utc_now() -> datetime:
@@ -132,9 +140,15 @@ class Core:
             outcome = "ok"
         except UserError as exc:
             replies, outcome = [_error(exc)], "refused"
-        except Exception:
-            log.exception("command %s failed", name)
-            replies, outcome = [_failure()], "failed"
+        except Exception as exc:
+            if unreachable(exc):
+                # An outage, not a bug: say so, and spare the log a traceback per command.
+                log.warning("command %s failed: the database is unreachable (%s)", name, exc)
+                replies = [Reply((line(DATABASE_UNREACHABLE),), ReplyKind.ERROR)]
+            else:
+                log.exception("command %s failed", name)
+                replies = [_failure()]
+            outcome = "failed"
         log.info("command %s: %s", name, outcome)
         COMMANDS.labels(f"{channel.platform}:{channel.network}", name, outcome).inc()
         await self._deliver(context)
@@ -185,9 +199,13 @@ class Core:
             answer = await call(context)
         except UserError as exc:
             answer = str(exc)
-        except Exception:
-            log.exception("button %s failed", what)
-            answer = "Sorry, that didn't work. Please try again."
+        except Exception as exc:
+            if unreachable(exc):
+                log.warning("button %s failed: the database is unreachable (%s)", what, exc)
+                answer = DATABASE_UNREACHABLE
+            else:
+                log.exception("button %s failed", what)
+                answer = "Sorry, that didn't work. Please try again."
         await self._deliver(context)
         return answer
 

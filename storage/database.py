@@ -25,6 +25,9 @@ DEFAULT_URL = "sqlite+aiosqlite:///gatherbot.db"
 # Execution option of read-only units of work.
 READ_ONLY = "gatherbot_read_only"
 SQLITE_BUSY_SECONDS = 30
+# SQLSTATEs of a server that is gone or not there yet: class 08 (connection exception), and
+# admin shutdown, crash shutdown, "the database system is starting up".
+_GONE_STATES = ("57P01", "57P02", "57P03")
 
 
 class DatabaseError(Exception):
@@ -53,6 +56,12 @@ class Database:
         options: dict[str, Any] = {}
         if self.is_sqlite:
             options["async_creator"] = _sqlite_creator(parsed)
+        else:
+            # After PostgreSQL restarted, the pooled connections are dead but look fine: the
+            # first unit of work to take one failed ("connection was closed in the middle of
+            # operation") although the server was back. A ping on checkout (one round trip)
+            # replaces a dead connection with a new one instead (tests/faults).
+            options["pool_pre_ping"] = True
         try:
             self.engine: AsyncEngine = create_async_engine(parsed, **options)
         except (NoSuchModuleError, ArgumentError, ImportError) as exc:
@@ -88,6 +97,32 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def unreachable(exc: BaseException) -> bool:
+    """True when ``exc`` says the database could not be reached or dropped the connection
+    (a restart, a network cut), rather than refusing a statement: worth trying again later.
+
+    Looks through the whole chain (SQLAlchemy wraps the driver's error, asyncpg raises a
+    refused connection as a bare OSError)."""
+    seen: set[int] = set()
+    waiting: list[BaseException | None] = [exc]
+    while waiting:
+        current = waiting.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, DBAPIError):
+            if current.connection_invalidated:
+                return True
+            waiting.append(current.orig)
+        if isinstance(current, OSError):  # refused, reset, unreachable, timed out
+            return True
+        state = getattr(current, "sqlstate", None)
+        if isinstance(state, str) and (state.startswith("08") or state in _GONE_STATES):
+            return True
+        waiting += [current.__cause__, current.__context__]
+    return False
 
 
 def _reason(exc: BaseException) -> str:

@@ -51,7 +51,7 @@ import json
 import re
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from http import HTTPStatus
 from typing import Any, NamedTuple, Self
@@ -250,6 +250,25 @@ class _Fault:
         return error_response(ApiError(self.status, description))
 
 
+@dataclass(frozen=True, slots=True)
+class Fault:
+    """One way a call fails during a ``fail_for`` window (fields as in ``fail_next``)."""
+
+    status: int
+    retry_after: int = 1
+    delay: float = 0.0
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LateAnswer:
+    """A call the fake held back ``delay`` seconds; ``performed``: it was done (a 200)."""
+
+    call: Call
+    delay: float
+    performed: bool
+
+
 def decode_param(key: str, value: Any) -> Any:
     """Undo PTB's form encoding: JSON-decode a value unless it is free text (``TEXT_PARAMS``)."""
     if not isinstance(value, str) or key in TEXT_PARAMS:
@@ -374,6 +393,9 @@ class FakeBotApi:
         self._open_queries: set[str] = set()
         self._commands: dict[tuple[str, str], list[JsonDict]] = {}
         self._faults: dict[str, deque[_Fault]] = {}
+        # fail_for: method -> (loop time the window ends, faults in turn, calls so far)
+        self._windows: dict[str, tuple[float, tuple[Fault | None, ...], itertools.count[int]]] = {}
+        self.late: list[LateAnswer] = []
         self._claimed: set[int] = set()
         self._update_ids = itertools.count(1)
         self._query_ids = itertools.count(4_000_000_000_000_000_001)
@@ -560,6 +582,18 @@ class FakeBotApi:
         fault = _Fault(status, retry_after, delay, description, times)
         self._faults.setdefault(method.lower(), deque()).append(fault)
 
+    def fail_for(self, method: str, seconds: float, faults: Sequence[Fault | None]) -> None:
+        """For the next ``seconds``, the calls of ``method`` take ``faults`` in turn, round
+        and round (``None``: answered normally): a Bot API having a bad half minute.
+
+        ``fail_next`` faults come first. Every answer held back by a ``delay`` is noted in
+        ``late``, with whether the call was performed (a 200 answered late), so a test can
+        tell which timed-out sends arrived."""
+        if seconds <= 0 or not faults:
+            raise ValueError("a window needs a positive length and at least one fault")
+        until = asyncio.get_running_loop().time() + seconds
+        self._windows[method.lower()] = (until, tuple(faults), itertools.count())
+
     async def wait_for(
         self,
         condition: Callable[[], Any],
@@ -617,6 +651,9 @@ class FakeBotApi:
         fault = self._take_fault(name)
         if fault is None:
             return await _run(handler, params)
+        if fault.delay > 0:
+            late = LateAnswer(self.calls[-1], fault.delay, fault.status == HTTPStatus.OK)
+            self.late.append(late)
         if fault.status == HTTPStatus.OK:
             response = await _run(handler, params)
             await self._pause(fault.delay)
@@ -639,12 +676,25 @@ class FakeBotApi:
     def _take_fault(self, method: str) -> _Fault | None:
         queue = self._faults.get(method.lower())
         if not queue:
-            return None
+            return self._window_fault(method)
         fault = queue[0]
         fault.times -= 1
         if fault.times == 0:
             queue.popleft()
         return fault
+
+    def _window_fault(self, method: str) -> _Fault | None:
+        window = self._windows.get(method.lower())
+        if window is None:
+            return None
+        until, faults, calls = window
+        if asyncio.get_running_loop().time() >= until:
+            del self._windows[method.lower()]
+            return None
+        fault = faults[next(calls) % len(faults)]
+        if fault is None:
+            return None
+        return _Fault(fault.status, fault.retry_after, fault.delay, fault.description)
 
     async def _pause(self, seconds: float) -> None:
         """Sleep, but wake up at once when the server stops."""
