@@ -46,6 +46,8 @@ GATHERBOT = Path(sys.executable).with_name("gatherbot")
 # answer held back longer than this is a send that "timed out and may have arrived".
 TELEGRAM_READ_TIMEOUT = 10.0
 AMBIGUOUS_LOG = "timed out and may have arrived"
+# Seconds before an IRC server's death in which what the bot wrote may be lost unnoticed.
+KILL_WINDOW = 2.0
 # Control characters IRC formatting puts into lines (bold).
 _FORMATTING = re.compile(r"[\x02\x03\x0f\x1d\x1f]")
 _REMINDER = re.compile(r"Reminder: #(\d+) Due ")
@@ -296,6 +298,7 @@ class IrcLoad:
     rate: float  # commands a second, all users together
     numbers: Iterable[int]
     sent: dict[int, str] = field(default_factory=dict)  # N -> command, written to a socket
+    sent_at: dict[int, float] = field(default_factory=dict)  # N -> monotonic time
     refused: int = 0  # not sent: the user's connection was down
     running: bool = True
 
@@ -312,6 +315,7 @@ class IrcLoad:
                     raise ConnectionError("disconnected")
                 await user.privmsg(self.channel, command)
                 self.sent[n] = command
+                self.sent_at[n] = time.monotonic()
             except (ConnectionError, OSError):
                 self.refused += 1
             await asyncio.sleep(1 / self.rate)
@@ -425,7 +429,8 @@ async def irc_server_restart(
             handled = sum(process.commands().values()) if process else 0
             return len(answered) >= handled and set(reminded) >= set(due)
 
-        await wait_until(done, timeout=60)
+        # Everything is normally in within seconds; a line lost at the kill never comes.
+        await wait_until(done, timeout=20)
         await asyncio.sleep(1.0)  # a duplicate would come right behind
         answered, reminded = seen()
     finally:
@@ -438,6 +443,14 @@ async def irc_server_restart(
     replies, duplicated_replies = tally(answered)
     reminder_seen, duplicated_reminders = tally(reminded)
     during = [n for n, (_, at) in due.items() if killed_wall <= at <= back_wall]
+    # IRC has no acknowledgement: a line the bot wrote just before the server died, which
+    # the server never relayed, counts as sent. Such losses can only be of what was due, or
+    # asked, in the moment before the kill.
+    at_kill = timedelta(seconds=KILL_WINDOW)
+    due_at_kill = [n for n, (_, at) in due.items() if killed_wall - at_kill <= at < killed_wall]
+    asked_at_kill = [
+        n for n, at in load.sent_at.items() if killed_at - KILL_WINDOW <= at < killed_at
+    ]
     result = Result(
         scenario="IRC server killed and restarted",
         load=f"{rate:g} commands/s from {users} people, {len(due)} reminders",
@@ -455,6 +468,8 @@ async def irc_server_restart(
             "reminders_seen": len(set(reminder_seen) & set(due)),
             "reminders_due_while_down": len(during),
             "missing_reminders": sorted(set(due) - set(reminder_seen)),
+            "reminders_due_just_before_kill": due_at_kill,
+            "commands_sent_just_before_kill": len(asked_at_kill),
             "returncode": process.returncode,
             "log_tail": log.splitlines()[-20:],
         },
