@@ -227,7 +227,11 @@ class Dispatcher:
             now = self._clock()
             async with self._database.unit_of_work() as uow:
                 batch = await uow.deliveries.claim(
-                    now, worker=self.name, lease_until=now + self._lease, limit=self._batch
+                    now,
+                    worker=self.name,
+                    lease_until=now + self._lease,
+                    limit=self._batch,
+                    busy=sorted(self._in_flight),
                 )
                 await uow.commit()
             if not batch:
