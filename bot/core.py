@@ -143,7 +143,13 @@ class Core:
         except Exception as exc:
             if unreachable(exc):
                 # An outage, not a bug: say so, and spare the log a traceback per command.
-                log.warning("command %s failed: the database is unreachable (%s)", name, exc)
+                # The error's name only: its text may quote the statement's parameters,
+                # which hold what people typed.
+                log.warning(
+                    "command %s failed: the database is unreachable (%s)",
+                    name,
+                    type(exc).__name__,
+                )
                 replies = [Reply((line(DATABASE_UNREACHABLE),), ReplyKind.ERROR)]
             else:
                 log.exception("command %s failed", name)
@@ -201,7 +207,9 @@ class Core:
             answer = str(exc)
         except Exception as exc:
             if unreachable(exc):
-                log.warning("button %s failed: the database is unreachable (%s)", what, exc)
+                log.warning(
+                    "button %s failed: the database is unreachable (%s)", what, type(exc).__name__
+                )
                 answer = DATABASE_UNREACHABLE
             else:
                 log.exception("button %s failed", what)

@@ -53,7 +53,9 @@ class Database:
             ) from None
         self.url = url
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
-        options: dict[str, Any] = {}
+        # A failed statement's error (and its traceback in the log) would otherwise quote the
+        # parameters: what people typed, which never goes to the logs.
+        options: dict[str, Any] = {"hide_parameters": True}
         if self.is_sqlite:
             options["async_creator"] = _sqlite_creator(parsed)
         else:
