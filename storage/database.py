@@ -155,7 +155,7 @@ def _sqlite_creator(url: URL) -> Callable[[], Awaitable[Any]]:
     options["timeout"] = SQLITE_BUSY_SECONDS
 
     async def creator() -> Any:
-        return await sqlite_connection.connect(database, **options)
+        return await sqlite_connection.opened(sqlite_connection.connect(database, **options))
 
     return creator
 

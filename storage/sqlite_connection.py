@@ -263,3 +263,14 @@ def connect(database: str, *, timeout: float = 5.0, **kwargs: Any) -> InlineConn
     # process alive at exit.
     connection._thread.daemon = True
     return connection
+
+
+async def opened(connection: InlineConnection) -> aiosqlite.Connection:
+    """Await ``connection`` open. When opening fails, aiosqlite tells its thread to stop but
+    does not wait for it; the thread then reports back to the event loop, which by then may
+    be closed (a `gatherbot` that exits on a bad database path printed that traceback)."""
+    try:
+        return await connection
+    except BaseException:
+        await asyncio.to_thread(connection._thread.join, 5)
+        raise
