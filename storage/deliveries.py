@@ -159,21 +159,8 @@ class DeliveryRepository:
                 )
             )
         )
-        once = unique_suffix()
-        await self.add(
-            [
-                Planned(
-                    planned_key(event_id, occurrence, f"{kind}:{once}", f"p{person_id}"),
-                    kind,
-                    now,
-                    event_id=event_id,
-                    occurrence=occurrence,
-                    person_id=person_id,
-                    payload=payload,
-                )
-                for person_id in ids.scalars()
-            ],
-            now,
+        await self._notices(
+            event_id, occurrence, kind, now, payload, person_ids=list(ids.scalars())
         )
 
     async def notify_channels(
@@ -186,19 +173,38 @@ class DeliveryRepository:
         payload: str = "",
     ) -> None:
         """A notice about ``event_id`` posted in each of ``channel_ids`` (changed, cancelled)."""
+        await self._notices(event_id, occurrence, kind, now, payload, channel_ids=channel_ids)
+
+    async def _notices(
+        self,
+        event_id: int,
+        occurrence: str,
+        kind: str,
+        now: datetime,
+        payload: str,
+        *,
+        person_ids: Sequence[int] = (),
+        channel_ids: Sequence[int] = (),
+    ) -> None:
+        """One notice per person and per channel, due now; the keys are new each time, so a
+        second change of the same kind is told again."""
         once = unique_suffix()
+        # (key's target part, channel id, person id)
+        targets: list[tuple[str, int | None, int | None]] = [(f"p{p}", None, p) for p in person_ids]
+        targets += [(f"c{c}", c, None) for c in channel_ids]
         await self.add(
             [
                 Planned(
-                    planned_key(event_id, occurrence, f"{kind}:{once}", f"c{channel_id}"),
+                    planned_key(event_id, occurrence, f"{kind}:{once}", target),
                     kind,
                     now,
                     event_id=event_id,
                     occurrence=occurrence,
                     channel_id=channel_id,
+                    person_id=person_id,
                     payload=payload,
                 )
-                for channel_id in channel_ids
+                for target, channel_id, person_id in targets
             ],
             now,
         )
