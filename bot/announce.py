@@ -134,6 +134,23 @@ class _Skip(Exception):
     """A named channel that is left alone, with the reason shown to the person."""
 
 
+def _channels(
+    ctx: Context, targets: tuple[Target, ...], *, running: bool, skipped: str
+) -> tuple[dict[Target, str], list[tuple[Target, ChannelRef]]]:
+    """The channels ``targets`` name, and for those that cannot be used the line saying so
+    (``skipped``: what happens to them, e.g. "not announced")."""
+    results: dict[Target, str] = {}
+    refs: list[tuple[Target, ChannelRef]] = []
+    for target in targets:
+        try:
+            network = _network(ctx, target, running=running)
+        except _Skip as skip:
+            results[target] = f"{skipped}: {skip}."
+            continue
+        refs.append((target, ChannelRef(target.platform, network, target.id, target.kind)))
+    return results, refs
+
+
 # --- announce ---------------------------------------------------------------------------
 
 
@@ -164,15 +181,7 @@ async def announce(ctx: Context, args: LinkArgs) -> list[Reply]:
 
 async def _announce_elsewhere(ctx: Context, args: LinkArgs) -> list[Reply]:
     roles = await ctx.roles()
-    results: dict[Target, str] = {}
-    reachable: list[tuple[Target, ChannelRef]] = []
-    for target in args.targets:
-        try:
-            network = _network(ctx, target, running=True)
-        except _Skip as skip:
-            results[target] = f"not announced: {skip}."
-            continue
-        reachable.append((target, ChannelRef(target.platform, network, target.id, target.kind)))
+    results, reachable = _channels(ctx, args.targets, running=True, skipped="not announced")
     fresh: dict[Target, int] = {}  # newly linked: the channel's row id
     async with ctx.database.unit_of_work() as uow:
         row = await _announceable(uow, args.event_id, ctx)
@@ -279,17 +288,9 @@ def _require_rights(
 async def unlink(ctx: Context, args: LinkArgs) -> list[Reply]:
     roles = await ctx.roles()
     here = not args.targets
-    results: dict[Target, str] = {}
-    refs: list[tuple[Target | None, ChannelRef]] = []
-    if here:
-        refs.append((None, ctx.message.channel))
-    for target in args.targets:
-        try:
-            network = _network(ctx, target, running=False)
-        except _Skip as skip:
-            results[target] = f"left as it was: {skip}."
-            continue
-        refs.append((target, ChannelRef(target.platform, network, target.id, target.kind)))
+    results, usable = _channels(ctx, args.targets, running=False, skipped="left as it was")
+    refs: list[tuple[Target | None, ChannelRef]] = [(None, ctx.message.channel)] if here else []
+    refs += usable
     async with ctx.database.unit_of_work() as uow:
         row = await uow.events.get(args.event_id, for_update=True)
         if row is None:

@@ -4,7 +4,7 @@ sender, and marked when done (see models.DeliveryRow)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,6 +13,7 @@ from sqlalchemy import and_, delete, func, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql import ColumnElement
 
 from bot.domain import ChannelRef, DeliveryState, UserRef
 from storage.models import ChannelRow, DeliveryRow, IdentityLinkRow, PersonRow
@@ -344,14 +345,10 @@ class DeliveryRepository:
     async def release(self, worker: str, ids: Sequence[int], note: str) -> None:
         """Give back claims this sender did not start sending (it is stopping): pending
         again, due as before, the claim's attempt not counted."""
-        for start in range(0, len(ids), 500):
+        for held in _still_held(worker, ids):
             await self._session.execute(
                 update(DeliveryRow)
-                .where(
-                    DeliveryRow.id.in_(ids[start : start + 500]),
-                    DeliveryRow.claimed_by == worker,
-                    DeliveryRow.state == DeliveryState.CLAIMED,
-                )
+                .where(*held)
                 .values(
                     state=DeliveryState.PENDING,
                     attempts=DeliveryRow.attempts - 1,
@@ -363,15 +360,9 @@ class DeliveryRepository:
 
     async def renew(self, worker: str, ids: Sequence[int], lease_until: datetime) -> None:
         """Extend this sender's claims on deliveries it is still sending."""
-        for start in range(0, len(ids), 500):
+        for held in _still_held(worker, ids):
             await self._session.execute(
-                update(DeliveryRow)
-                .where(
-                    DeliveryRow.id.in_(ids[start : start + 500]),
-                    DeliveryRow.claimed_by == worker,
-                    DeliveryRow.state == DeliveryState.CLAIMED,
-                )
-                .values(claimed_until=lease_until)
+                update(DeliveryRow).where(*held).values(claimed_until=lease_until)
             )
 
     async def pending_by_network(self) -> dict[str, int]:
@@ -444,3 +435,14 @@ def _claimed(row: DeliveryRow, person: PersonRow | None, channel: ChannelRow | N
         row.payload,
         target,
     )
+
+
+def _still_held(worker: str, ids: Sequence[int]) -> Iterator[tuple[ColumnElement[bool], ...]]:
+    """The conditions for ``ids`` that ``worker`` still holds, 500 ids at a time (bound
+    parameters have limits: SQLite's is 32,766 per statement)."""
+    for start in range(0, len(ids), 500):
+        yield (
+            DeliveryRow.id.in_(ids[start : start + 500]),
+            DeliveryRow.claimed_by == worker,
+            DeliveryRow.state == DeliveryState.CLAIMED,
+        )
