@@ -219,7 +219,7 @@ class Core:
 
     async def remember_poll_card(self, channel: ChannelRef, message_id: str, poll_id: int) -> None:
         async with self.database.unit_of_work() as uow:
-            await uow.polls.remember_card(
+            await uow.poll_cards.remember(
                 poll_id, channel.platform, channel.network, channel.id, message_id, self._clock()
             )
             await uow.commit()
@@ -229,7 +229,7 @@ class Core:
     ) -> list[tuple[str, str]]:
         # Not cached as event cards are: a vote is far rarer than an RSVP.
         async with self.database.unit_of_work(read_only=True) as uow:
-            return await uow.polls.cards_of(poll_id, platform, network)
+            return await uow.poll_cards.of(poll_id, platform, network)
 
     def poll_card(self, poll: PollView, platform: str) -> Reply:
         return with_prefix(poll_card(poll), preferred_prefix(platform))
@@ -252,7 +252,7 @@ class Core:
         if cached is None:
             remembered = self._cards_remembered
             async with self.database.unit_of_work(read_only=True) as uow:
-                cached = tuple(await uow.cards.of_event(event_id, platform, network))
+                cached = tuple(await uow.cards.of(event_id, platform, network))
             # A card remembered while this read ran may be missing from it: keep it only
             # if none was.
             if remembered == self._cards_remembered:

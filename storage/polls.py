@@ -13,7 +13,6 @@ from bot.domain import PollOption, PollStatus, PollView, UserRef
 from storage.models import (
     ChannelRow,
     PersonRow,
-    PollCardRow,
     PollChannelRow,
     PollOptionRow,
     PollRow,
@@ -151,38 +150,3 @@ class PollRepository:
             .order_by(PollChannelRow.linked_at, ChannelRow.id)
         )
         return list(rows)
-
-    async def remember_card(
-        self,
-        poll_id: int,
-        platform: str,
-        network: str,
-        chat_id: str,
-        message_id: str,
-        now: datetime,
-    ) -> None:
-        await _insert_ignoring_duplicates(
-            self._session,
-            PollCardRow,
-            {
-                "poll_id": poll_id,
-                "platform": platform,
-                "network": network,
-                "chat_id": chat_id,
-                "message_id": message_id,
-                "posted_at": now,
-            },
-        )
-
-    async def cards_of(self, poll_id: int, platform: str, network: str) -> list[tuple[str, str]]:
-        """(chat id, message id) of every card of the poll on that network, oldest first."""
-        rows = await self._session.execute(
-            select(PollCardRow.chat_id, PollCardRow.message_id)
-            .where(
-                PollCardRow.poll_id == poll_id,
-                PollCardRow.platform == platform,
-                PollCardRow.network == network,
-            )
-            .order_by(PollCardRow.id)
-        )
-        return [(chat_id, message_id) for chat_id, message_id in rows]

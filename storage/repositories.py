@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import InstrumentedAttribute, selectinload
 from sqlalchemy.sql import ColumnElement, FromClause
 
 from bot.domain import (
@@ -58,6 +58,7 @@ from storage.models import (
     EventRow,
     IdentityLinkRow,
     PersonRow,
+    PollCardRow,
     PostedCardRow,
     ReminderOptInRow,
     RsvpRow,
@@ -1085,14 +1086,22 @@ class RsvpRepository:
 
 
 class CardRepository:
-    """Where each event's cards were posted, per network."""
+    """Where the cards showing something (an event, a poll) were posted, per network: the
+    ``model``'s table, whose ``owner`` column says what each card shows."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        model: type[PostedCardRow] | type[PollCardRow],
+        owner: InstrumentedAttribute[int],
+    ) -> None:
         self._session = session
+        self._model = model
+        self._owner = owner
 
     async def remember(
         self,
-        event_id: int,
+        owner_id: int,
         platform: str,
         network: str,
         chat_id: str,
@@ -1101,9 +1110,9 @@ class CardRepository:
     ) -> None:
         await _insert_ignoring_duplicates(
             self._session,
-            PostedCardRow,
+            self._model,
             {
-                "event_id": event_id,
+                self._owner.key: owner_id,
                 "platform": platform,
                 "network": network,
                 "chat_id": chat_id,
@@ -1112,16 +1121,13 @@ class CardRepository:
             },
         )
 
-    async def of_event(self, event_id: int, platform: str, network: str) -> list[tuple[str, str]]:
-        """(chat id, message id) of every card of the event on that network, oldest first."""
+    async def of(self, owner_id: int, platform: str, network: str) -> list[tuple[str, str]]:
+        """(chat id, message id) of every card of ``owner_id`` on that network, oldest first."""
+        model = self._model
         rows = await self._session.execute(
-            select(PostedCardRow.chat_id, PostedCardRow.message_id)
-            .where(
-                PostedCardRow.event_id == event_id,
-                PostedCardRow.platform == platform,
-                PostedCardRow.network == network,
-            )
-            .order_by(PostedCardRow.id)
+            select(model.chat_id, model.message_id)
+            .where(self._owner == owner_id, model.platform == platform, model.network == network)
+            .order_by(model.id)
         )
         return [(chat_id, message_id) for chat_id, message_id in rows]
 

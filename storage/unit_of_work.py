@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from storage.deliveries import DeliveryRepository
 from storage.feeds import FeedRepository
 from storage.identities import IdentityRepository
+from storage.models import PollCardRow, PostedCardRow
 from storage.pages import PageRepository
 from storage.polls import PollRepository
 from storage.repositories import (
@@ -35,6 +36,7 @@ class UnitOfWork:
     events: EventRepository
     rsvps: RsvpRepository
     cards: CardRepository
+    poll_cards: CardRepository
     reminders: ReminderOptInRepository
     deliveries: DeliveryRepository
     feeds: FeedRepository
@@ -63,7 +65,8 @@ class UnitOfWork:
         self.channels = ChannelRepository(session)
         self.events = EventRepository(session, lock_rows=self._lock_rows)
         self.rsvps = RsvpRepository(session, lock_rows=self._lock_rows)
-        self.cards = CardRepository(session)
+        self.cards = CardRepository(session, PostedCardRow, PostedCardRow.event_id)
+        self.poll_cards = CardRepository(session, PollCardRow, PollCardRow.poll_id)
         self.reminders = ReminderOptInRepository(session)
         self.deliveries = DeliveryRepository(session, lock_rows=self._lock_rows)
         self.feeds = FeedRepository(session)
