@@ -40,8 +40,11 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
-def print_table(floor: Row, bot: Row, goal: str) -> bool:
-    """The floor and gatherbot side by side, then the verdict; True when the goal is met."""
+def print_table(floor: Row, bot: Row, goal: str, between: Sequence[Row] = ()) -> bool:
+    """The floor and gatherbot side by side, then the verdict; True when the goal is met.
+
+    ``between``: further rows, shown between the two with their own ratio to the floor; the
+    verdict is gatherbot's alone."""
     print()
     header = (
         f"{'':<10}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}{'cmd/s':>9}"
@@ -50,7 +53,8 @@ def print_table(floor: Row, bot: Row, goal: str) -> bool:
     print(header)
     print("-" * len(header))
     ratio = bot.quantile(50) / floor.quantile(50)
-    for row, shown in ((floor, "1.00x"), (bot, f"{ratio:.2f}x")):
+    for row in (floor, *between, bot):
+        shown = "1.00x" if row is floor else f"{row.quantile(50) / floor.quantile(50):.2f}x"
         print(
             f"{row.name:<10}{row.quantile(50):>9.2f}{row.quantile(95):>9.2f}"
             f"{row.quantile(99):>9.2f}{max(row.latencies_ms):>9.2f}{row.throughput:>9.1f}"
