@@ -46,6 +46,7 @@ async def running_bot(
         await dispatcher.start()
         stack.push_async_callback(dispatcher.stop)
         core.health = Health(database, adapters, dispatcher)
+        core.deliveries_settled = dispatcher.settled
         # Everything built so far (libraries, models, compiled queries) lives as long as the
         # bot: kept out of the garbage collector's full passes, which otherwise walk all of
         # it and held the event loop for ~90 ms at a time (bench/scheduler_load.py).

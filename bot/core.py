@@ -69,8 +69,10 @@ class Core:
         self.outbox = outbox
         self._clock = clock
         self.drafts = Drafts()
-        # Set by running_bot once every part has started (`/healthz` reads it).
+        # Set by running_bot once every part has started (`/healthz` reads it), and the
+        # scheduler's wait for what is due now to be sent (the console's, see settled()).
         self.health: Health | None = None
+        self.deliveries_settled: Callable[[], Awaitable[None]] | None = None
         # Where each event's cards are, per network: read from the database once, then kept
         # in step by remember_card, so refreshing cards after an RSVP costs no query. Cards
         # of a network are posted only by the process that runs its adapter, this one.
@@ -170,6 +172,11 @@ class Core:
             self.drafts,
             self.web,
         )
+
+    async def settled(self) -> None:
+        """Return once the notices and reminders due now have been sent."""
+        if self.deliveries_settled is not None:
+            await self.deliveries_settled()
 
     async def press(
         self, sender: UserRef, channel: ChannelRef, event_id: int, choice: Choice

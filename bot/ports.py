@@ -33,6 +33,10 @@ class CoreApi(Protocol):
         """A card of ``event_id`` was posted as ``message_id`` in ``channel``."""
         ...
 
+    async def settled(self) -> None:
+        """Return once the notices and reminders due now have been sent."""
+        ...
+
     async def cards_of(self, event_id: int, platform: str, network: str) -> list[tuple[str, str]]:
         """(chat id, message id) of the event's cards on one network."""
         ...

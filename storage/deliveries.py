@@ -383,14 +383,16 @@ class DeliveryRepository:
         )
         return {str(name): int(count) for name, count in rows}
 
-    async def next_due(self) -> datetime | None:
-        """When the soonest open delivery is due (an expired claim counts from its expiry)."""
+    async def next_due(self, busy: Collection[int] = ()) -> datetime | None:
+        """When the soonest open delivery is due (an expired claim counts from its expiry).
+        ``busy``: the caller's own sends under way, which it never claims again (see
+        :meth:`claim`), so their leases are not its business."""
         pending = await self._session.scalar(
             select(func.min(DeliveryRow.due_at)).where(DeliveryRow.state == DeliveryState.PENDING)
         )
         claimed = await self._session.scalar(
             select(func.min(DeliveryRow.claimed_until)).where(
-                DeliveryRow.state == DeliveryState.CLAIMED
+                DeliveryRow.state == DeliveryState.CLAIMED, DeliveryRow.id.not_in(busy)
             )
         )
         times = [t for t in (pending, claimed) if t is not None]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TextIO
 
@@ -52,6 +53,7 @@ class ConsoleAdapter:
         self._stdout = stdout
         self._prompt = prompt
         self._on_message: MessageHandler | None = None
+        self._settled: Callable[[], Awaitable[None]] | None = None
         self._lines: asyncio.Queue[str | None] = asyncio.Queue()
         # At a terminal the next prompt waits until the answers to the last line are printed.
         self._answered = threading.Event()
@@ -59,6 +61,7 @@ class ConsoleAdapter:
 
     async def start(self, core: CoreApi) -> None:
         self._on_message = core.handle
+        self._settled = core.settled
         loop = asyncio.get_running_loop()
 
         def read() -> None:
@@ -86,12 +89,16 @@ class ConsoleAdapter:
 
     async def serve(self) -> None:
         """Answer every line until end of input or `:quit`."""
-        assert self._on_message is not None, "start() first"
+        settled = self._settled
+        assert settled is not None, "start() first"
         while (text := await self._lines.get()) is not None:
             try:
                 if text.strip() in (":quit", ":q"):
                     break
                 await self._answer(text)
+                # What the line set off (a notice to someone who moved up) is shown before
+                # the next line is read, as a chat would show it.
+                await settled()
             finally:
                 self._answered.set()
 

@@ -23,7 +23,7 @@ from irc.client_aio import AioConnection, AioReactor
 
 from adapters.irc.capabilities import Negotiation, SaslResult
 from adapters.irc.lines import clean, payload_limit, worst_case_source
-from adapters.irc.pacing import OutgoingQueue
+from adapters.irc.pacing import OutgoingQueue, Receipt
 from adapters.irc.people import People, fold
 from adapters.irc.render import fit, reply_texts
 from adapters.secrets import hide_in_logs
@@ -556,9 +556,12 @@ class IrcAdapter:
 
     async def send(self, target: UserRef | ChannelRef, reply: Reply) -> None:
         """A notice from the core (promotion, reminder, announcement): queued as bulk, so
-        replies to people go first, and kept while disconnected."""
+        replies to people go first. Returns once every line of it was written to the server
+        (the scheduler then marks it sent); while disconnected its lines wait and go out after
+        the reconnect. A send called off (the bot stopping) takes back what was not written,
+        so a bot that stops or dies with a backlog leaves it to the next start, not lost."""
         if isinstance(target, ChannelRef) and target.kind is ChannelKind.GROUP:
-            self._enqueue(target.title or target.id, reply, bulk=True)
+            await self._written(self._enqueue(target.title or target.id, reply, bulk=True))
             return
         if isinstance(target, UserRef):
             identity, last_nick = target.id, target.display
@@ -568,7 +571,26 @@ class IrcAdapter:
         if nick is None:
             # Kept by the scheduler and tried again: they may come online before the event.
             raise Undeliverable(f"{last_nick} is not online on {self.network}", retry=True)
-        self._enqueue(nick, reply, bulk=True)
+        await self._written(self._enqueue(nick, reply, bulk=True))
+
+    async def _written(self, receipt: Receipt) -> None:
+        try:
+            await receipt.written()
+        except asyncio.CancelledError:
+            # Called off (the scheduler is stopping): what was not written is taken back, and
+            # when that is all of it, the notice surely did not go out: the scheduler keeps it
+            # for the next start. Partly out, it counts as sent; sent again, the start of it
+            # would be read twice.
+            if self._queue is not None:
+                self._queue.withdraw(receipt)
+            if receipt.lines_written:
+                raise
+            reason = f"called off before sending on {self.network}"
+            raise Undeliverable(reason, retry=True) from None
+        except ConnectionError:
+            # The adapter stopped with the lines still queued.
+            if not receipt.lines_written:
+                raise Undeliverable(f"{self.network} stopped before sending", retry=True) from None
 
     def _nick_for(self, identity: str) -> str | None:
         """Where to reach a person now. An account is reached at the nick logged into it;
@@ -585,10 +607,10 @@ class IrcAdapter:
         bulk: bool,
         asker: str | None = None,
         command: str = "",
-    ) -> None:
+    ) -> Receipt:
         """Queue a reply for ``target``. A reply to ``asker`` in a channel names them when it
         is an error or a question, and is cut short when long (``command`` is what to ask in
-        private for the whole of it)."""
+        private for the whole of it). The receipt tells when its lines were written."""
         queue = self._queue
         if queue is None:
             raise RuntimeError("the IRC adapter is not running")
@@ -606,8 +628,10 @@ class IrcAdapter:
             max_lines=self._settings.channel_lines if asker is not None else None,
             more=more,
         )
+        receipt = Receipt(len(pieces))
         for piece in pieces:
-            queue.put(f"PRIVMSG {target} :{piece}", bulk=bulk)
+            queue.put(f"PRIVMSG {target} :{piece}", bulk=bulk, receipt=receipt)
+        return receipt
 
     def _write(self, line: str) -> None:
         connection = self._connection

@@ -27,6 +27,9 @@ class OutgoingQueue:
     Replies to people go before any waiting bulk line (announcements, reminders), first in
     first out within each. While paused (disconnected) lines wait and nothing is sent.
 
+    Lines put with a :class:`Receipt` let the caller wait until all of them were written
+    (:meth:`Receipt.written`), or take back those not written yet (:meth:`withdraw`).
+
     ``write`` must either send the whole line or raise without sending any of it, which holds
     for irc's asyncio connection (it raises before writing, or buffers the whole line). A
     ``write`` that raises one of ``retry_on`` (the connection is gone) puts the line back at
@@ -70,7 +73,8 @@ class OutgoingQueue:
         self._rate = rate
         self._clock = clock
         self._retry_on = (OSError, ServerNotConnectedError) if retry_on is None else retry_on
-        self._lanes: tuple[deque[str], deque[str]] = (deque(), deque())  # replies, bulk
+        # Replies, then bulk; each line with the receipt it counts towards, if any.
+        self._lanes: tuple[deque[_Queued], deque[_Queued]] = (deque(), deque())
         self._tokens = float(burst)
         self._stamp = clock()
         self._paused = False
@@ -89,14 +93,16 @@ class OutgoingQueue:
     def paused(self) -> bool:
         return self._paused
 
-    def put(self, line: str, *, bulk: bool = False) -> None:
+    def put(self, line: str, *, bulk: bool = False, receipt: Receipt | None = None) -> None:
         """Queue ``line`` (without CR LF); it is written at once when nothing waits before it
         and the bucket has a token. After :meth:`close` the line is dropped: the connection
         is going away and nothing would send it."""
         if self._closed:
             log.warning("irc: a line was queued after the queue closed; dropped")
+            if receipt is not None:
+                receipt.lost()
             return
-        self._lanes[bulk].append(line)
+        self._lanes[bulk].append((line, receipt))
         self._idle.clear()
         if (
             self.pending == 1
@@ -109,6 +115,18 @@ class OutgoingQueue:
             self._send_next()
             return
         self._wake.set()
+
+    def withdraw(self, receipt: Receipt) -> int:
+        """Take back the lines of ``receipt`` not written yet; returns how many."""
+        taken = 0
+        for lane in self._lanes:
+            kept = [queued for queued in lane if queued[1] is not receipt]
+            taken += len(lane) - len(kept)
+            lane.clear()
+            lane.extend(kept)
+        if not self.pending:
+            self._idle.set()
+        return taken
 
     def pause(self) -> None:
         """The connection is down: keep every line, send none."""
@@ -139,8 +157,11 @@ class OutgoingQueue:
             # wait() rather than awaiting the task: a cancellation of close() itself still
             # propagates, and a crash was already logged by _report_crash.
             await asyncio.wait({task})
-        unsent = [*self._lanes[0], *self._lanes[1]]
+        unsent = [line for lane in self._lanes for line, _ in lane]
         for lane in self._lanes:
+            for _, receipt in lane:
+                if receipt is not None:
+                    receipt.lost()
             lane.clear()
         self._idle.set()
         return unsent
@@ -179,20 +200,61 @@ class OutgoingQueue:
 
     def _send_next(self) -> None:
         lane = self._lanes[0] if self._lanes[0] else self._lanes[1]
-        line = lane.popleft()
+        queued = lane.popleft()
+        line, receipt = queued
         try:
             self._write(line)
         except self._retry_on as exc:
-            lane.appendleft(line)
+            lane.appendleft(queued)
             self._paused = True
             log.info("irc: sending failed (%s); holding %d lines", _describe(exc), self.pending)
             return
         except Exception:
             log.exception("irc: a line could not be sent and was dropped")
-        # Spent even when write() failed oddly: part of the line may have left.
+        # Counted and spent even when write() failed oddly: part of the line may have left.
+        if receipt is not None:
+            receipt.sent()
         self._tokens -= 1
         if not self.pending:
             self._idle.set()
+
+
+class Receipt:
+    """Tells whoever queued ``lines`` lines when the last of them was written to the socket.
+
+    Written means handed to the connection's socket (the kernel), which is as far as IRC
+    confirms anything: the server never acknowledges a PRIVMSG."""
+
+    __slots__ = ("_done", "_expected", "_written")
+
+    def __init__(self, lines: int) -> None:
+        self._done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._expected = lines
+        self._written = 0
+
+    @property
+    def lines_written(self) -> int:
+        return self._written
+
+    async def written(self) -> None:
+        """Return once every line was written; raise ConnectionError if the queue closed
+        first. Waits through disconnects: held lines go out after the reconnect."""
+        if self._written < self._expected:
+            await asyncio.shield(self._done)
+
+    def sent(self) -> None:
+        self._written += 1
+        if self._written >= self._expected and not self._done.done():
+            self._done.set_result(None)
+
+    def lost(self) -> None:
+        if not self._done.done():
+            self._done.set_exception(ConnectionError("the connection closed before sending"))
+            # Nobody may be waiting any more (a stopping bot): no warning about it at exit.
+            self._done.exception()
+
+
+_Queued = tuple[str, Receipt | None]
 
 
 def _report_crash(task: asyncio.Task[None]) -> None:

@@ -6,9 +6,13 @@ after each round, so 100,000 future reminders cost one job, not 100,000. A poll 
 deliveries written by another process and claims abandoned by a dead one.
 
 A round claims due deliveries in one transaction (each one then belongs to this process for
-a lease, renewed while it is being sent), sends them, and marks each one sent. A process
-that dies between claim and mark leaves claims that expire after the lease: the next round,
-here or in another process, takes them again.
+a lease, renewed while it is being sent) and starts sending them; each is marked sent once
+its network took it. A process that dies between claim and mark leaves claims that expire
+after the lease: the next round, here or in another process, takes them again.
+
+Rounds do not wait for the sends they started: a network that is slow to take messages (IRC's
+pacing of one line a second, a Telegram chat's flood limit, a server being reconnected to)
+holds up only its own deliveries, never what is due on the others.
 """
 
 from __future__ import annotations
@@ -66,8 +70,11 @@ LONGEST_RETRY = timedelta(minutes=15)
 DIGEST_GRACE = timedelta(hours=6)
 # After a round failed (the database unreachable), the next one is tried this much later.
 ROUND_RETRY = timedelta(seconds=5)
-# How long stopping waits for a round under way to finish.
+# How long stopping waits for the sends under way to finish.
 STOP_WAIT = 3.0
+# Deliveries claimed and not finished yet, at most (what a long outage of a network piles
+# up); more wait in the database until some finish.
+MOST_IN_FLIGHT = 2000
 # Finished deliveries are kept this long after they were due, then pruned.
 KEEP = timedelta(days=30)
 
@@ -98,17 +105,21 @@ class Dispatcher:
         # Claims are marked with this, so a process only finishes its own.
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{random.getrandbits(24):06x}"
         self._batch = batch
-        # Deliveries sent at once. Each step of each one runs its SQLite statements in the
-        # loop's thread, so every one in flight adds to one pass of the loop: with 200 at
-        # once a pass took 600 ms (bench/scheduler_load.py). Eight keep a pass short and
-        # still send dozens a second.
-        self._sending = asyncio.Semaphore(concurrency)
+        # Deliveries sent at once, per network. Each step of each one runs its SQLite
+        # statements in the loop's thread, so every one in flight adds to one pass of the
+        # loop: with 200 at once a pass took 600 ms (bench/scheduler_load.py). Eight keep a
+        # pass short and still send dozens a second; they also bound what a crash can leave
+        # sent but not marked, and so sent again (README, "Reliability").
+        self._concurrency = concurrency
+        self._slots: dict[str, asyncio.Semaphore] = {}
+        self._sends: set[asyncio.Task[None]] = set()
+        self._full = False  # MOST_IN_FLIGHT reached: a finishing send asks for another round
         self._poll = poll
         self._lease = timedelta(seconds=settings.delivery_lease)
         self._scheduler: AsyncIOScheduler | None = None
         self._wake_at: datetime | None = None
         self._kicked = asyncio.Event()
-        # Set while no round is under way or asked for.
+        # Set while no claim is under way or asked for (sends may still be).
         self._idle = asyncio.Event()
         self._worker: asyncio.Task[None] | None = None
         self._in_flight: set[int] = set()
@@ -148,25 +159,48 @@ class Dispatcher:
 
     async def stop(self) -> None:
         self._database.on_planned = None
-        # A round under way finishes the sends it has started and gives back the rest (below),
+        # The sends under way finish and the deliveries not started yet are given back (below),
         # instead of being cancelled mid-send: a send cut off after Telegram took it and
         # before it was marked would be sent again by the next process, twice.
         self._stopping = True
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
+        deadline = asyncio.get_running_loop().time() + STOP_WAIT
         if self._worker is not None:
-            # The sends under way finish; the round then ends (see _stopping above).
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._idle.wait(), STOP_WAIT)
+                async with asyncio.timeout_at(deadline):
+                    await self._idle.wait()  # a claim under way
             self._worker.cancel()
             await asyncio.gather(self._worker, return_exceptions=True)
             self._worker = None
+        if self._sends:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout_at(deadline):
+                    await asyncio.wait(set(self._sends))
+            # Still waiting for its network (an IRC server being reconnected to): called
+            # off; an IRC send takes back its lines, and its lease runs out for the next start.
+            for task in self._sends:
+                task.cancel()
+            await asyncio.gather(*self._sends, return_exceptions=True)
         if self._in_flight:
-            # Claimed, never started: given back now rather than after the lease. (A send cut
-            # off after STOP_WAIT is not among them: it may have arrived; its lease runs out.)
+            # Claimed, never started (or called off before any of it went out, as IRC can
+            # tell): given back now rather than after the lease. A send cut off after
+            # STOP_WAIT otherwise is not among them: it may have arrived; its lease runs out.
             log.info("giving back %d claimed deliveries", len(self._in_flight))
             await self._release(sorted(self._in_flight))
+
+    async def settled(self) -> None:
+        """Return once what is due now has been sent: no round asked for or under way, no
+        send under way. (The console waits for it, so what a command set off is shown
+        before the next command runs.)"""
+        while True:
+            if self._sends:
+                await asyncio.wait(set(self._sends))
+            elif not self._idle.is_set() and self._worker is not None:
+                await self._idle.wait()
+            else:
+                return
 
     def due(self, when: datetime) -> None:
         """Something is due at ``when``: look then (or now, if that is sooner)."""
@@ -198,18 +232,26 @@ class Dispatcher:
         self.kick()
 
     async def _work(self) -> None:
-        """One round at a time; a kick during a round makes another round follow it."""
+        """One round at a time; a kick during a round makes another round follow it. A
+        round claims and starts what is due, without waiting for the sends."""
         while True:
             if not self._kicked.is_set():
                 self._idle.set()
             await self._kicked.wait()
             self._kicked.clear()
+            # Every statement on SQLite may finish without suspending (storage/
+            # sqlite_connection.py): give the loop a pass, so no chain of kicks can starve it.
+            await asyncio.sleep(0)
             try:
-                await self.run_due()
-                async with self._database.unit_of_work(read_only=True) as uow:
-                    soonest = await uow.deliveries.next_due()
-                if soonest is not None:
-                    self.due(soonest)
+                more = True
+                while more:
+                    _, more = await self._start_due()
+                # When full, a finishing send asks for the next round (_done).
+                if not self._full:
+                    async with self._database.unit_of_work(read_only=True) as uow:
+                        soonest = await uow.deliveries.next_due(busy=sorted(self._in_flight))
+                    if soonest is not None:
+                        self.due(soonest)
             except Exception as exc:
                 # The database is down or the like. Look again soon rather than at the next
                 # poll, so what fell due in a short outage goes out seconds after it ends,
@@ -221,43 +263,90 @@ class Dispatcher:
                     log.exception("sending due deliveries failed; trying again shortly")
 
     async def run_due(self) -> int:
-        """Claim and send everything due now; returns how many deliveries were handled."""
+        """Claim and send everything due now, waiting for every send; returns how many
+        deliveries were handled."""
         handled = 0
-        while not self._stopping:
-            now = self._clock()
-            async with self._database.unit_of_work() as uow:
-                batch = await uow.deliveries.claim(
-                    now,
-                    worker=self.name,
-                    lease_until=now + self._lease,
-                    limit=self._batch,
-                    busy=sorted(self._in_flight),
-                )
-                await uow.commit()
-            if not batch:
+        while True:
+            started, _ = await self._start_due()
+            if not started:
                 return handled
-            self._in_flight.update(d.id for d in batch)
-            superseded = _superseded(batch)
-            await asyncio.gather(*(self._handle(d, d.id in superseded) for d in batch))
-            handled += len(batch)
-        return handled
+            await asyncio.gather(*started)
+            handled += len(started)
+
+    async def _start_due(self) -> tuple[list[asyncio.Task[None]], bool]:
+        """Claim a batch of what is due and start sending it; the sends started and
+        whether more may be due."""
+        limit = min(self._batch, MOST_IN_FLIGHT - len(self._in_flight))
+        if self._stopping or limit <= 0:
+            self._full = not self._stopping
+            return [], False
+        now = self._clock()
+        async with self._database.unit_of_work() as uow:
+            batch = await uow.deliveries.claim(
+                now,
+                worker=self.name,
+                lease_until=now + self._lease,
+                limit=limit,
+                busy=sorted(self._in_flight),
+            )
+            await uow.commit()
+        self._in_flight.update(d.id for d in batch)
+        superseded = _superseded(batch)
+        started = []
+        for delivery in batch:
+            task = asyncio.create_task(
+                self._handle(delivery, delivery.id in superseded), name="delivery"
+            )
+            self._sends.add(task)
+            task.add_done_callback(self._done)
+            started.append(task)
+        return started, len(batch) == limit
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._sends.discard(task)
+        exc = None if task.cancelled() else task.exception()
+        if exc is not None:
+            # Even marking it failed did not work: its lease runs out and it is taken again.
+            if unreachable(exc):
+                log.warning("a delivery could not be finished: the database is unreachable")
+            else:
+                log.error("a delivery could not be finished", exc_info=exc)
+        if self._full:
+            self._full = False
+            self.kick()  # room for what waits in the database
 
     async def _handle(self, delivery: Claimed, superseded: bool) -> None:
-        async with self._sending:
-            if self._stopping:
-                return  # not started: stop() gives it back (it stays in _in_flight)
-            try:
-                if superseded:
-                    await self._finish(delivery, DeliveryState.SKIPPED, "a later reminder is due")
-                elif delivery.kind == PLAN:
-                    await self._plan(delivery)
-                else:
-                    await self._send(delivery)
-            except Exception as exc:
-                log.exception("delivery %s failed", delivery.key)
-                await self._retry(delivery, type(exc).__name__)
-            finally:
+        started = False
+        try:
+            async with self._slot(delivery.target):
+                if self._stopping:
+                    return  # not started: stop() gives it back (it stays in _in_flight)
+                started = True
+                try:
+                    if superseded:
+                        await self._finish(
+                            delivery, DeliveryState.SKIPPED, "a later reminder is due"
+                        )
+                    elif delivery.kind == PLAN:
+                        await self._plan(delivery)
+                    else:
+                        await self._send(delivery)
+                except _CalledOff:
+                    started = False  # nothing went out: stop() gives it back
+                except Exception as exc:
+                    log.exception("delivery %s failed", delivery.key)
+                    await self._retry(delivery, type(exc).__name__)
+        finally:
+            if started:
                 self._in_flight.discard(delivery.id)
+
+    def _slot(self, target: UserRef | ChannelRef | None) -> asyncio.Semaphore:
+        """A network's share of the sends at once (see ``_concurrency``)."""
+        network = network_of(target)
+        slot = self._slots.get(network)
+        if slot is None:
+            slot = self._slots[network] = asyncio.Semaphore(self._concurrency)
+        return slot
 
     async def _plan(self, delivery: Claimed) -> None:
         assert delivery.event_id is not None
@@ -281,6 +370,8 @@ class Dispatcher:
                     Notice(target, with_prefix(reply, preferred_prefix(target.platform)))
                 )
             except Undeliverable as exc:
+                if exc.retry and self._stopping:
+                    raise _CalledOff from exc
                 if exc.retry:
                     await self._retry(delivery, str(exc))
                 else:
@@ -406,6 +497,10 @@ class Dispatcher:
             await uow.commit()
         if pruned:
             log.info("pruned %d finished deliveries", pruned)
+
+
+class _CalledOff(Exception):
+    """A send the stopping bot called off before any of it went out."""
 
 
 def _superseded(batch: list[Claimed]) -> set[int]:

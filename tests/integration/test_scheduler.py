@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.config import BotSection
-from bot.domain import DeliveryState
+from bot.domain import ChannelRef, DeliveryState, UserRef
 from bot.ports import Outbox
+from bot.replies import Reply
 from bot.scheduler import Dispatcher
 from bot.scheduler.dispatcher import LEASE
 from storage import Database
@@ -224,6 +225,59 @@ async def test_a_failed_delivery_is_retried_until_it_goes_through(chat: Chat) ->
     assert [p.splitlines()[0] for p in chat.network.posted_in("#main")] == [
         "Reminder: #1 Coffee starts in 23 h 59 min."
     ]
+
+
+async def test_a_network_slow_to_take_messages_holds_up_no_other(
+    chat: Chat, database: Database
+) -> None:
+    """Eight reminders stuck on one network (IRC's pacing, a flooded chat, a server being
+    reconnected to) hold up neither a later round nor the other network's reminder."""
+    for number in range(8):
+        await chat.say(f"!newevent Slow talk {number} | tomorrow 18:00 | remind=1h", "olga")
+    await chat.say("!newevent Coffee | tomorrow 18:05 | remind=1h", "olga", on="other")
+    gate, sent = asyncio.Event(), asyncio.Event()
+    send, send_other = chat.network.send, chat.other.send
+
+    async def stuck(target: ChannelRef | UserRef, reply: Reply) -> None:
+        await gate.wait()
+        await send(target, reply)
+        sent.set()
+
+    async def other(target: ChannelRef | UserRef, reply: Reply) -> None:
+        await send_other(target, reply)
+        sent.set()
+
+    chat.network.send = stuck  # type: ignore[method-assign]
+    chat.other.send = other  # type: ignore[method-assign]
+
+    async def posted(network: FakeNetwork, count: int) -> list[str]:
+        async with asyncio.timeout(5):
+            while len(network.posted_in("#main")) < count:
+                sent.clear()
+                await sent.wait()
+        return [p.splitlines()[0] for p in network.posted_in("#main")]
+
+    dispatcher = chat.dispatcher
+    await dispatcher.start()
+    try:
+        chat.clock.now = chat.clock.now.replace(day=22, hour=17)  # the talks' reminders
+        dispatcher.kick()
+        await asyncio.sleep(0.2)
+        chat.clock.now = chat.clock.now.replace(minute=5)  # Coffee's, on the other network
+        dispatcher.kick()
+        assert await posted(chat.other, 1) == ["Reminder: #9 Coffee starts in 1 h."]
+        assert chat.network.posted_in("#main") == []
+        gate.set()
+        assert sorted(await posted(chat.network, 8)) == [
+            f"Reminder: #{n + 1} Slow talk {n} starts in 1 h." for n in range(8)
+        ]
+    finally:
+        gate.set()
+        await dispatcher.stop()
+    async with database.unit_of_work(read_only=True) as uow:
+        states = await uow.deliveries.states()
+    reminders = [state for key, state in states.items() if "remind:" in key]
+    assert reminders == [DeliveryState.SENT] * 9
 
 
 async def test_two_bots_on_one_database_send_each_of_200_reminders_once(

@@ -229,7 +229,13 @@ async def test_after_the_server_restarts_the_bot_is_back_and_queued_lines_arrive
             if not bot.adapter.connected:
                 break
             await asyncio.sleep(0.05)
-        await bot.adapter.send(channel_ref(channel), reply("Reminder: Coffee starts in 1 hour"))
+        # A reminder the scheduler hands over meanwhile: the send returns (and the reminder
+        # is marked sent) only once its line was written, after the reconnect.
+        sending = asyncio.create_task(
+            bot.adapter.send(channel_ref(channel), reply("Reminder: Coffee starts in 1 hour"))
+        )
+        await asyncio.sleep(0.2)
+        assert not sending.done()
         fresh_ngircd.start()
         # The user is back before the bot (its first retry waits at least a second).
         jack = await IrcUser.connect(fresh_ngircd.host, fresh_ngircd.port, unique_name("jack"))
@@ -238,6 +244,7 @@ async def test_after_the_server_restarts_the_bot_is_back_and_queued_lines_arrive
             await jack.wait_for(lambda m: m.command == "JOIN" and m.nick == "gatherbot")
             reminder = await jack.wait_for(from_bot(), timeout=15)
             assert reminder.text == "Reminder: Coffee starts in 1 hour"
+            await asyncio.wait_for(sending, 1)
             await jack.privmsg(channel, "!events")
             assert (await jack.wait_for(from_bot())).target == channel
             # Delivered once, not again on some later flush.
@@ -256,8 +263,14 @@ async def test_a_reply_is_not_starved_behind_a_100_line_announcement_and_nobody_
     async with irc_bot(ngircd_penalties, tmp_path, channels=(channel,)) as bot:
         kate = await irc_users.connect(ngircd_penalties, unique_name("kate"))
         await kate.join(channel)
-        for number in range(1, 101):
-            await bot.adapter.send(channel_ref(channel), reply(f"Announcement line {number}"))
+        # Handed over at once, as the scheduler hands over what is due (each send returns
+        # once its line is out).
+        sends = [
+            asyncio.create_task(
+                bot.adapter.send(channel_ref(channel), reply(f"Announcement line {number}"))
+            )
+            for number in range(1, 101)
+        ]
         await kate.wait_for(lambda m: m.text == "Announcement line 5", timeout=30)
         await kate.privmsg("gatherbot", "!events")
         answer = await kate.wait_for(
@@ -276,6 +289,7 @@ async def test_a_reply_is_not_starved_behind_a_100_line_announcement_and_nobody_
         ]
         assert numbers == list(range(1, 101))
         assert not [m for m in kate.messages if m.command == "QUIT" and m.nick == "gatherbot"]
+        await asyncio.wait_for(asyncio.gather(*sends), 1)
 
 
 async def test_tls_certificates_are_checked_unless_self_signed_ones_are_allowed(

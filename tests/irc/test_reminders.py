@@ -59,3 +59,34 @@ async def test_an_event_announced_into_a_second_channel_is_answered_from_there(
         reply = await lena.wait_for(said("you're going to #1 Coffee"))
         summary = await lena.wait_for(said("1/5 going"))  # one headcount for both channels
         assert reply.target == summary.target == other
+
+
+async def test_reminders_still_paced_out_when_the_bot_stops_arrive_once_after_it_restarts(
+    ngircd: Ngircd, irc_users: IrcUsers, tmp_path: Path
+) -> None:
+    """Six reminders of three lines each, due at once, leave at the default pace (4 lines,
+    then 1 a second). The bot stops after two: what it had not written yet is not marked
+    sent, so the next start sends exactly the rest (the same database, as after a deploy)."""
+    channel = f"#{unique_name('backlog')}"
+    talks = [f"Talk {n}" for n in range(6)]
+    lena = await irc_users.connect(ngircd, unique_name("lena"))
+    await lena.join(channel)
+    received: list[str] = []
+
+    async def reminder() -> None:
+        message = await lena.wait_for(said("Reminder: "), timeout=20)
+        assert message.target == channel
+        received.append(message.text.replace("\x02", "").split(" starts", 1)[0])
+
+    async with irc_bot(ngircd, tmp_path, channels=(channel,)) as bot:
+        for talk in talks:
+            await create_event(bot.core, channel, f"!newevent {talk} | in 2 hours | remind=1m")
+        for event_id in range(1, len(talks) + 1):
+            await start_soon(bot.core.database, event_id, timedelta(seconds=62))
+        for _ in range(2):
+            await reminder()
+    async with irc_bot(ngircd, tmp_path, channels=(channel,)):
+        while len(received) < len(talks):
+            await reminder()
+        await lena.assert_no_message(said("Reminder: "), within=1.5)
+    assert sorted(received) == sorted(f"Reminder: #{n + 1} {t}" for n, t in enumerate(talks))

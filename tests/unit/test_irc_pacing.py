@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 from irc.client import ServerNotConnectedError
 
-from adapters.irc.pacing import OutgoingQueue
+from adapters.irc.pacing import OutgoingQueue, Receipt
 
 RATE = 50.0  # lines per second: one every 20 ms
 SLACK = 0.002  # the loop may wake a little before its deadline
@@ -215,6 +215,60 @@ async def test_close_stops_sending_and_returns_what_was_never_sent(
     await asyncio.sleep(0.01)
     assert server.lines == ["sent"]
     await asyncio.wait_for(queue.drained(), 0.1)
+
+
+def put_all(queue: OutgoingQueue, lines: list[str]) -> Receipt:
+    receipt = Receipt(len(lines))
+    for line in lines:
+        queue.put(line, bulk=True, receipt=receipt)
+    return receipt
+
+
+async def test_a_receipt_waits_for_its_last_line_through_a_disconnect(
+    server: FakeServer, make_queue: Callable[..., OutgoingQueue]
+) -> None:
+    queue = make_queue(burst=1)
+    receipt = put_all(queue, ["one", "two", "three"])
+    waiting = asyncio.ensure_future(receipt.written())
+    await server.wrote.wait()
+    queue.pause()  # the connection dropped after the first line
+    await asyncio.sleep(3 / RATE)
+    assert not waiting.done()
+    assert receipt.lines_written == 1
+    queue.resume()
+    await asyncio.wait_for(waiting, 1)
+    assert server.lines == ["one", "two", "three"]
+
+
+async def test_withdrawing_takes_back_only_the_unwritten_lines_of_that_notice(
+    server: FakeServer, make_queue: Callable[..., OutgoingQueue]
+) -> None:
+    queue = make_queue(burst=1)
+    first = put_all(queue, ["a1", "a2", "a3"])
+    second = put_all(queue, ["b1", "b2"])
+    await server.wrote.wait()
+    assert queue.withdraw(first) == 2
+    await asyncio.wait_for(second.written(), 1)
+    assert server.lines == ["a1", "b1", "b2"]
+    assert first.lines_written == 1
+    assert queue.withdraw(first) == 0
+
+
+async def test_closing_tells_a_receipt_its_lines_never_went(
+    server: FakeServer,
+) -> None:
+    queue = OutgoingQueue(server.write, burst=1, rate=1.0)
+    queue.start()
+    receipt = put_all(queue, ["sent", "kept"])
+    await server.wrote.wait()
+    await queue.close()
+    with pytest.raises(ConnectionError):
+        await receipt.written()
+    assert receipt.lines_written == 1
+    late = put_all(queue, ["too late"])
+    with pytest.raises(ConnectionError):
+        await late.written()
+    assert server.lines == ["sent"]
 
 
 async def test_a_queue_starts_once() -> None:
