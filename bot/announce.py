@@ -167,7 +167,7 @@ async def announce(ctx: Context, args: LinkArgs) -> list[Reply]:
     roles = await ctx.roles()
     async with ctx.database.unit_of_work() as uow:
         row = await _announceable(uow, args.event_id, ctx)
-        _require_rights(ctx, row, roles, "announce", here=True)
+        await _require_rights(ctx, uow, row, roles, "announce", here=True)
         channel = await uow.channels.upsert(ctx.message.channel, ctx.now)
         already = await uow.events.is_linked(row.id, channel.id)
         if not already:
@@ -185,7 +185,7 @@ async def _announce_elsewhere(ctx: Context, args: LinkArgs) -> list[Reply]:
     fresh: dict[Target, int] = {}  # newly linked: the channel's row id
     async with ctx.database.unit_of_work() as uow:
         row = await _announceable(uow, args.event_id, ctx)
-        _require_rights(ctx, row, roles, "announce", here=False)
+        await _require_rights(ctx, uow, row, roles, "announce", here=False)
         for target, ref in reachable:
             channel = await uow.channels.upsert(ref, ctx.now)
             if not await uow.events.is_linked(row.id, channel.id):
@@ -256,8 +256,14 @@ async def _announceable(uow: UnitOfWork, event_id: int, ctx: Context) -> EventRo
     return row
 
 
-def _require_rights(
-    ctx: Context, row: EventRow, roles: frozenset[Role], command: str, *, here: bool
+async def _require_rights(
+    ctx: Context,
+    uow: UnitOfWork,
+    row: EventRow,
+    roles: frozenset[Role],
+    command: str,
+    *,
+    here: bool,
 ) -> None:
     sender = ctx.message.sender
     organizer = person_ref(row.organizer)
@@ -266,7 +272,8 @@ def _require_rights(
             f"Only people logged in to their network's services can {command} events: "
             "anyone could use your nick. Log in and try again."
         )
-    if can_link_event(sender, organizer, roles, here=here):
+    linked = await uow.identities.linked_with(sender, row.organizer_id)
+    if can_link_event(sender, organizer, roles, here=here, organizer_linked=linked):
         return
     if here:
         raise UserError(
@@ -295,7 +302,7 @@ async def unlink(ctx: Context, args: LinkArgs) -> list[Reply]:
         row = await uow.events.get(args.event_id, for_update=True)
         if row is None:
             raise missing_event(args.event_id, "unlink")
-        _require_rights(ctx, row, roles, "unlink", here=here)
+        await _require_rights(ctx, uow, row, roles, "unlink", here=here)
         removed = False
         for named, ref in refs:
             channel = await uow.channels.find(ref)

@@ -243,16 +243,17 @@ COMMANDS: tuple[CommandSpec, ...] = (
     ),
     CommandSpec(
         "pick",
-        "ID N",
-        "turn a poll's time N into an event and tell everyone who voted",
-        ("pick 3 2",),
+        "ID N|none",
+        "turn a poll's time N into an event and tell everyone who voted; none closes the poll",
+        ("pick 3 2", "pick 3 none"),
         polls.parse_pick,
         polls.pick,
         access="the poll's creator, a bot admin, or an admin of the channel it began in",
         details=(
             "The event is created with the poll's title and details, with the creator as "
             "organizer, and announced in every channel the poll was in. Voters are told "
-            "privately, and whether it is a time they voted for."
+            "privately, and whether it is a time they voted for. pick ID none closes the poll "
+            "without an event (when no time works): its cards say so and take no more votes."
         ),
     ),
     CommandSpec(

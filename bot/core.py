@@ -211,7 +211,9 @@ class Core:
         try:
             answer = await call(context)
         except UserError as exc:
-            answer = str(exc)
+            # With the network's prefix: "See /events", not "See events".
+            refusal = Reply((exc.line,), ReplyKind.ERROR)
+            answer = with_prefix(refusal, preferred_prefix(channel.platform)).plain_text
         except Exception as exc:
             if unreachable(exc):
                 log.warning(

@@ -342,8 +342,13 @@ async def _require_manager(ctx: Context, uow: UnitOfWork, row: EventRow, command
     channel = await uow.channels.find(ctx.message.channel)
     linked_here = channel is not None and await uow.events.is_linked(row.id, channel.id)
     roles = await ctx.roles()
+    sender = ctx.message.sender
     if not can_manage_event(
-        ctx.message.sender, person_ref(row.organizer), roles, linked_here=linked_here
+        sender,
+        person_ref(row.organizer),
+        roles,
+        linked_here=linked_here,
+        organizer_linked=await uow.identities.linked_with(sender, row.organizer_id),
     ):
         raise UserError(
             f"Only the organizer ({row.organizer.display_name}) or an admin "

@@ -2,7 +2,8 @@
 
 - Anyone may read events and RSVP (unverified IRC users too: they are marked as such).
 - Creating an event, and being its organizer, needs a verified identity.
-- The organizer may edit and cancel their event.
+- The organizer may edit and cancel their event, from any of their linked identities
+  (`link`): the same person on another network.
 - Admins from the config (`platform:network:id`) may do anything anywhere.
 - Channel admins (Telegram chat admins, IRC operators, `console --admin`) may manage events
   linked to their channel and set the channel's time zone.
@@ -26,11 +27,17 @@ def can_create_event(actor: UserRef) -> bool:
 
 
 def can_manage_event(
-    actor: UserRef, organizer: UserRef, roles: frozenset[Role], *, linked_here: bool
+    actor: UserRef,
+    organizer: UserRef,
+    roles: frozenset[Role],
+    *,
+    linked_here: bool,
+    organizer_linked: bool = False,
 ) -> bool:
+    """``organizer_linked``: the actor is an identity the organizer linked to theirs."""
     if not actor.verified:
         return False
-    if Role.ADMIN in roles or same_person(actor, organizer):
+    if Role.ADMIN in roles or same_person(actor, organizer) or organizer_linked:
         return True
     return Role.CHANNEL_ADMIN in roles and linked_here
 
@@ -40,9 +47,16 @@ def can_configure_channel(actor: UserRef, roles: frozenset[Role]) -> bool:
 
 
 def can_link_event(
-    actor: UserRef, organizer: UserRef, roles: frozenset[Role], *, here: bool
+    actor: UserRef,
+    organizer: UserRef,
+    roles: frozenset[Role],
+    *,
+    here: bool,
+    organizer_linked: bool = False,
 ) -> bool:
     """Link an event to a channel or unlink it. ``roles`` are the actor's roles where they
     asked; ``here`` is whether that is the channel being changed (only then does a channel
     admin count)."""
-    return can_manage_event(actor, organizer, roles, linked_here=here)
+    return can_manage_event(
+        actor, organizer, roles, linked_here=here, organizer_linked=organizer_linked
+    )

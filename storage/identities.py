@@ -67,6 +67,20 @@ class IdentityRepository:
         )
         return person_id if primary is None else primary
 
+    async def linked_with(self, ref: UserRef, person_id: int) -> bool:
+        """Whether ``ref`` is another identity of the person ``person_id`` (`link`): the
+        two share a primary. False for strangers and for the same identity itself."""
+        ref_id = await self._session.scalar(
+            select(PersonRow.id).where(
+                PersonRow.platform == ref.platform,
+                PersonRow.network == ref.network,
+                PersonRow.external_id == ref.id,
+            )
+        )
+        if ref_id is None or ref_id == person_id:
+            return False
+        return await self.primary_of(ref_id) == await self.primary_of(person_id)
+
     async def identities(self, primary_id: int) -> list[Identity]:
         """The primary first, then its linked identities in the order they were linked."""
         primary = await self._session.get(PersonRow, primary_id)

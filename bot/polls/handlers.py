@@ -120,7 +120,9 @@ def _closed(row: PollRow) -> UserError:
             f"Poll {row.id} is decided: option {row.picked} became event #{row.event_id}. Coming? ",
             cmd(f"rsvp {row.event_id}"),
         )
-    return UserError(f"Poll {row.id} is closed.")
+    return UserError(
+        f"Poll {row.id} was closed without a date. To try again, start a new one: ", cmd("poll")
+    )
 
 
 # --- vote ------------------------------------------------------------------------------
@@ -196,12 +198,23 @@ async def pick(ctx: Context, args: PickArgs) -> list[Reply]:
         here = await _was_here(ctx, uow, row.id)
         # As for managing an event: a channel admin counts in the channel the poll began in.
         if not can_manage_event(
-            sender, before.creator, roles, linked_here=here == row.origin_channel_id
+            sender,
+            before.creator,
+            roles,
+            linked_here=here == row.origin_channel_id,
+            organizer_linked=await uow.identities.linked_with(sender, row.creator_id),
         ):
+            action = "close" if args.position is None else "pick a time for"
             raise UserError(
                 f"Only the poll's creator ({before.creator.display}), an admin of the channel "
-                f"it began in or a bot admin can pick a time for poll {row.id}."
+                f"it began in or a bot admin can {action} poll {row.id}."
             )
+        if args.position is None:
+            row.status, row.updated_at = PollStatus.CLOSED.value, ctx.now
+            view = await uow.polls.view(row)
+            await uow.commit()
+            ctx.poll_touched(view)
+            return [_closed_without_event(view)]
         option = next((o for o in before.options if o.position == args.position), None)
         if option is None:
             raise UserError(
@@ -261,6 +274,16 @@ async def pick(ctx: Context, args: PickArgs) -> list[Reply]:
             line(f"Telling {len(voters)} voter{'s' if len(voters) != 1 else ''} privately.")
         )
     return [reply(*lines), event_card(event, ctx.now)]
+
+
+def _closed_without_event(poll: PollView) -> Reply:
+    """The reply to `pick ID none`: the poll is over, nothing was created or told."""
+    return reply(
+        line(f"Closed poll {poll.id} ({poll.title}) without a date: no event was made."),
+        line(
+            "Its tally stays readable: ", cmd(f"poll {poll.id}"), ". A new try: ", cmd("poll"), "."
+        ),
+    )
 
 
 async def _announce(

@@ -43,7 +43,7 @@ class VoteArgs:
 @dataclass(frozen=True, slots=True)
 class PickArgs:
     poll_id: int
-    position: int
+    position: int | None  # None: close the poll without an event
 
 
 def parse_poll_id(text: str, command: str) -> int:
@@ -132,10 +132,12 @@ def parse_pick(rest: str) -> PickArgs:
     tail = tail.strip()
     if not tail:
         raise UserError(f"Which option? Give its number, e.g. pick {poll_id} 2.", command="pick")
+    if tail.lower() in _CLEAR:
+        return PickArgs(poll_id, None)
     if not tail.isdigit() or len(tail) > 2 or int(tail) < 1:
         raise UserError(
             f"'{tail[:12]}' is not the number of an option in the poll: pick one, e.g. "
-            f"pick {poll_id} 2.",
+            f"pick {poll_id} 2, or close the poll without a date: pick {poll_id} none.",
             command="pick",
         )
     return PickArgs(poll_id, int(tail))

@@ -219,6 +219,31 @@ async def test_a_picked_poll_takes_no_more_votes_or_picks(chat: Chat) -> None:
     assert (await chat.say("!events")).startswith("Upcoming events (1):")
 
 
+async def test_pick_none_closes_the_poll_without_an_event(chat: Chat) -> None:
+    await chat.say("!vote 1 1", "bob")
+    assert await other(chat, "!pick 1 none", "bob") == (
+        "Only the poll's creator (olga), an admin of the channel it began in or a bot admin "
+        "can close poll 1."
+    )
+    refreshed = len(chat.network.polls_changed)
+    assert await chat.say("!pick 1 none", "olga") == (
+        "Closed poll 1 (Coffee) without a date: no event was made.\n"
+        "Its tally stays readable: !poll 1. A new try: !poll."
+    )
+    assert len(chat.network.polls_changed) == refreshed + 1  # its cards say "closed"
+    tally = (await other(chat, "!poll 1", "dave")).splitlines()
+    assert tally[:2] == [
+        "Poll 1: Coffee · by olga · closed",
+        "1. Sun 2026-11-22 18:00 UTC · 1 vote: bob",
+    ]
+    refused = "Poll 1 was closed without a date. To try again, start a new one: !poll"
+    assert await other(chat, "!vote 1 2", "carol") == refused
+    assert await chat.say("!pick 1 2", "olga") == refused
+    assert await chat.say("!pick 1 -", "olga") == refused
+    assert (await chat.say("!events")).startswith("No upcoming events here.")
+    assert chat.network.sent == []  # nobody was told privately
+
+
 async def test_only_the_creator_or_an_admin_where_it_began_may_pick(database: Database) -> None:
     chat = Chat(database, admins=("other:net2:id-root",))
     await chat.say(POLL, "olga")
@@ -247,6 +272,11 @@ async def test_a_bot_admin_may_pick_from_another_network(database: Database) -> 
     [
         ("!pick 1 4", "Poll 1 has 3 options: pick one of 1 to 3."),
         ("!pick 1", "Which option? Give its number, e.g. pick 1 2."),
+        (
+            "!pick 1 soon",
+            "'soon' is not the number of an option in the poll: pick one, e.g. pick 1 2, or "
+            "close the poll without a date: pick 1 none.",
+        ),
         ("!pick 5 1", "There is no poll 5."),
     ],
 )

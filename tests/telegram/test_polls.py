@@ -160,3 +160,17 @@ async def test_a_vote_button_under_another_message_changes_nothing(telegram: Tel
     other = await telegram.say("/help")
     assert await telegram.press(telegram.bob, other, "vote:1:1") == "This button is out of date."
     assert "no votes" in (await telegram.say("/poll 1")).text.splitlines()[1]  # type: ignore[union-attr]
+
+
+async def test_a_poll_closed_without_a_date_loses_its_buttons(telegram: Telegram) -> None:
+    card = await telegram.say(POLL)
+    reply = await telegram.say("/pick 1 none")
+    assert (reply.text or "").startswith("Closed poll 1 (Coffee &amp; cake) without a date")
+    edited = await telegram.api.wait_for(
+        lambda: "· closed" in (telegram.card(card.message_id).text or "")
+    )
+    assert edited
+    assert buttons(telegram.card(card.message_id)) == []
+    assert await telegram.press(telegram.bob, card, "vote:1:1") == (
+        "Poll 1 was closed without a date. To try again, start a new one: /poll"
+    )
