@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -28,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, selectinload
-from sqlalchemy.sql import ColumnElement, FromClause
+from sqlalchemy.sql import ColumnElement, Executable, FromClause
 
 from bot.domain import (
     Attendee,
@@ -562,6 +563,25 @@ async def _find_or_insert(
     return row
 
 
+@functools.cache
+def _save_person(dialect: str) -> Executable:
+    """`PeopleRepository.save`'s upsert, built once per dialect: building it took about
+    0.35 ms of Python per call, a third of a first RSVP (bench/irc_latency.py)."""
+    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    columns = PersonRow.__table__.c
+    names = ("platform", "network", "external_id", "display_name", "verified", "created_at")
+    values = insert_(PersonRow).values(
+        {name: bindparam(name, type_=columns[name].type) for name in names}
+    )
+    return values.on_conflict_do_update(
+        index_elements=[PersonRow.platform, PersonRow.network, PersonRow.external_id],
+        set_={
+            "display_name": values.excluded.display_name,
+            "verified": values.excluded.verified,
+        },
+    ).returning(_PRIMARY_OF_WRITTEN)
+
+
 class PeopleRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -581,24 +601,16 @@ class PeopleRepository:
     async def save(self, ref: UserRef, now: datetime) -> int:
         """Like ``upsert`` in one statement, for callers that need the id their answers,
         reminders and votes are stored under: the primary's for a linked identity."""
-        dialect = self._session.get_bind().dialect.name
-        insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        values = insert_(PersonRow).values(
-            platform=ref.platform,
-            network=ref.network,
-            external_id=ref.id,
-            display_name=ref.display,
-            verified=ref.verified,
-            created_at=now,
-        )
-        statement = values.on_conflict_do_update(
-            index_elements=[PersonRow.platform, PersonRow.network, PersonRow.external_id],
-            set_={
-                "display_name": values.excluded.display_name,
-                "verified": values.excluded.verified,
-            },
-        ).returning(_PRIMARY_OF_WRITTEN)
-        person_id: int = (await self._session.execute(statement)).scalar_one()
+        statement = _save_person(self._session.get_bind().dialect.name)
+        values = {
+            "platform": ref.platform,
+            "network": ref.network,
+            "external_id": ref.id,
+            "display_name": ref.display,
+            "verified": ref.verified,
+            "created_at": now,
+        }
+        person_id: int = (await self._session.execute(statement, values)).scalar_one()
         return person_id
 
 
