@@ -12,6 +12,8 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from html.parser import HTMLParser
 
+from pydantic import SecretStr
+
 from adapters.console.render import render_plain
 from adapters.web import WebContext, running_web
 from bot.config import BotSection, WebPage, WebSection
@@ -57,7 +59,7 @@ class Community:
         section = WebSection(
             listen=f"127.0.0.1:{port}",
             public_url=f"http://127.0.0.1:{port}",
-            secret="a-test-secret-of-some-length",
+            secret=SecretStr("a-test-secret-of-some-length"),
             pages=tuple(pages),
         )
         context = WebContext(self.database, BotSection(), section, self.clock)

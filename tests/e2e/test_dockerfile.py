@@ -107,9 +107,9 @@ async def test_the_dockerfile_steps_install_a_bot_that_starts_and_reports_health
             f'[telegram]\napi_base_url = "{api.base_url}"\n'
         )
         env["GATHERBOT_TELEGRAM_TOKEN"] = api.token
-        command = [part.replace(IMAGE_CONFIG, str(config)) for part in final.cmd]
+        argv = [part.replace(IMAGE_CONFIG, str(config)) for part in final.cmd]
         process = await asyncio.create_subprocess_exec(
-            *command,
+            *argv,
             cwd=data,
             env=env,
             stdout=asyncio.subprocess.DEVNULL,

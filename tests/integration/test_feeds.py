@@ -132,7 +132,9 @@ async def test_edits_and_a_cancellation_raise_the_sequence_under_the_same_uid(
     await site.chat.say("!cancel 1 the café is closed")
     cancelled = (await site.get(url)).event(uid(1))
     assert (cancelled["SEQUENCE"], cancelled["STATUS"]) == (2, "CANCELLED")
-    assert cancelled["DESCRIPTION"].startswith("Cancelled: the café is closed")
+    description = cancelled["DESCRIPTION"]
+    assert isinstance(description, icalendar.vText)
+    assert description.startswith("Cancelled: the café is closed")
 
 
 async def test_a_wrong_signature_number_or_token_is_not_found(site: Site) -> None:

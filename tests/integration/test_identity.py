@@ -42,7 +42,7 @@ async def code_for(chat: Chat, who: str = "alice") -> str:
 
 async def confirm(chat: Chat, code: str, who: str = "alice", **kwargs: object) -> str:
     """`link CODE` in private on the second network."""
-    return await chat.say(f"!link {code}", who, on="other", kind=DIRECT, **kwargs)  # type: ignore[arg-type]
+    return await chat.say(f"!link {code}", who, on="other", kind=DIRECT, **kwargs)
 
 
 async def linked(chat: Chat) -> str:
@@ -337,3 +337,16 @@ async def test_who_marks_networks_when_people_answer_from_more_than_one(chat: Ch
         "Going (1): alice [test:net]",
         "Maybe (1): bob [other:net2, unverified]",
     ]
+
+
+async def test_an_organizer_manages_their_event_from_a_linked_account(chat: Chat) -> None:
+    refused = "Only the organizer (olga) or an admin can edit #1."
+    assert await chat.say("!edit 1 limit=5", "olga", on="other") == refused
+    await confirm(chat, await code_for(chat, "olga"), "olga")
+    assert (await chat.say("!edit 1 limit=5", "olga", on="other")).startswith("Updated #1 Coffee")
+    assert (await chat.say("!announce 1", "olga", on="other", channel="#x")).startswith("#1 Coffee")
+    await chat.say("!unlink_me", "olga", on="other", kind=DIRECT)
+    assert await chat.say("!cancel 1", "olga", on="other") == (
+        "Only the organizer (olga) or an admin can cancel #1."
+    )
+    assert (await chat.say("!cancel 1", "olga")).startswith("Cancelled #1 Coffee")

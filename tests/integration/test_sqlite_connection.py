@@ -130,6 +130,8 @@ async def test_a_lock_held_too_long_is_an_error_not_a_hang(tmp_path: Path) -> No
     other.execute("CREATE TABLE t (x)")
     other.execute("BEGIN IMMEDIATE")
     connection = await sqlite_connection.connect(path, timeout=0.05, isolation_level=None)
+    # Awaiting opens the connection and gives it back; aiosqlite types that as its own class.
+    assert isinstance(connection, sqlite_connection.InlineConnection)
     connection.begin_with_next_statement("BEGIN IMMEDIATE")
     with pytest.raises(sqlite3.OperationalError, match="locked"):
         await connection.cursor().execute("SELECT count(*) FROM t")
@@ -176,7 +178,8 @@ async def test_a_new_connection_waits_for_a_lock_held_elsewhere(tmp_path: Path) 
 
     async def count() -> int | None:
         async with database.engine.connect() as connection:
-            return await connection.scalar(text("SELECT count(*) FROM t"))
+            found: int | None = await connection.scalar(text("SELECT count(*) FROM t"))
+            return found
 
     counting = asyncio.create_task(count())
     for _ in range(20):

@@ -221,7 +221,11 @@ async def test_three_people_press_going_on_two_seats(telegram: Telegram) -> None
     for number, name in enumerate(("Ann", "Ben", "Cid")):
         person = api.user(100 + number, name)
         api.press_button(telegram.group, person, card.message_id, "rsvp:1:going")
-        await api.wait_for(lambda n=number: len(api.answers) == n + 1)
+
+        def answered(n: int = number) -> bool:
+            return len(api.answers) == n + 1
+
+        await api.wait_for(answered)
     assert [a["text"] for a in api.answers] == ["You're going", "You're going", "Waitlisted, #1"]
     await api.wait_for(
         lambda: "2/2 going · 1 waitlisted" in (telegram.card(card.message_id).text or "")

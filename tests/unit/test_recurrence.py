@@ -26,9 +26,9 @@ from bot.when.recurrence import (
 BERLIN = "Europe/Berlin"
 
 
-def berlin(*args: int) -> datetime:
+def berlin(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
     """An instant given as Berlin wall-clock time, in UTC."""
-    return datetime(*args, tzinfo=ZoneInfo(BERLIN)).astimezone(UTC)  # type: ignore[misc]
+    return datetime(year, month, day, hour, minute, tzinfo=ZoneInfo(BERLIN)).astimezone(UTC)
 
 
 def local(starts: list[datetime], zone: str = BERLIN) -> list[str]:
