@@ -574,13 +574,14 @@ class IrcAdapter:
         await self._written(self._enqueue(nick, reply, bulk=True))
 
     async def _written(self, receipt: Receipt) -> None:
+        """Wait for the notice's lines to be written. Called off (the scheduler stopping) or
+        cut off (the adapter stopping), what was not written is taken back; when that is
+        all of it, the notice surely did not go out and the scheduler keeps it for the next
+        start. One cut off halfway is sent again in full later: the start read twice rather
+        than the rest lost."""
         try:
             await receipt.written()
         except asyncio.CancelledError:
-            # Called off (the scheduler is stopping): what was not written is taken back, and
-            # when that is all of it, the notice surely did not go out: the scheduler keeps it
-            # for the next start. Partly out, it counts as sent; sent again, the start of it
-            # would be read twice.
             if self._queue is not None:
                 self._queue.withdraw(receipt)
             if receipt.lines_written:
@@ -588,9 +589,9 @@ class IrcAdapter:
             reason = f"called off before sending on {self.network}"
             raise Undeliverable(reason, retry=True) from None
         except ConnectionError:
-            # The adapter stopped with the lines still queued.
-            if not receipt.lines_written:
-                raise Undeliverable(f"{self.network} stopped before sending", retry=True) from None
+            if receipt.lines_written:
+                raise
+            raise Undeliverable(f"{self.network} stopped before sending", retry=True) from None
 
     def _nick_for(self, identity: str) -> str | None:
         """Where to reach a person now. An account is reached at the nick logged into it;

@@ -32,6 +32,7 @@ from telegram import (
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 from telegram.error import (
     BadRequest,
+    Conflict,
     Forbidden,
     NetworkError,
     RetryAfter,
@@ -80,6 +81,9 @@ SEND_ATTEMPTS = 5
 ROLE_CACHE_SECONDS = 60.0
 # The updates the adapter handles; Telegram does not send the others, in either mode.
 ALLOWED = (Update.MESSAGE, Update.CALLBACK_QUERY)
+# A getUpdates that failed this recently makes the network unhealthy (`/healthz`). PTB tries
+# again after 1 s, then up to every 30 s, so a lasting failure is never quieter than this.
+POLLING_FAILURE_WINDOW = 60.0
 T = TypeVar("T")
 
 
@@ -95,6 +99,7 @@ class TelegramAdapter:
         retry_base_delay: float = 1.0,
         request_timeout: float = 10.0,
         rate_limited: bool = True,
+        failure_window: float = POLLING_FAILURE_WINDOW,
     ) -> None:
         assert settings.token is not None, "the config check requires a token"
         self.network = settings.network
@@ -112,6 +117,9 @@ class TelegramAdapter:
         self._role_cache: dict[tuple[int, int], tuple[float, frozenset[Role]]] = {}
         self._settings = settings
         self._webhook: WebhookServer | None = None
+        self._failure_window = failure_window
+        # The last failed getUpdates: what went wrong, and when (monotonic).
+        self._polling_failure: tuple[str, float] | None = None
         self.username = ""
 
     # --- lifecycle --------------------------------------------------------------------------
@@ -150,7 +158,11 @@ class TelegramAdapter:
         assert app.updater is not None
         # PTB deletes any webhook first (Telegram refuses getUpdates while one is set), keeping
         # the updates that were waiting for it.
-        await app.updater.start_polling(timeout=self._poll_timeout, allowed_updates=ALLOWED)
+        await app.updater.start_polling(
+            timeout=self._poll_timeout,
+            allowed_updates=ALLOWED,
+            error_callback=self._polling_failed,
+        )
         log.info("telegram: polling as @%s", self.username)
 
     async def _start_webhook(self, app: Application, url: str) -> None:  # type: ignore[type-arg]
@@ -174,7 +186,32 @@ class TelegramAdapter:
                 return "webhook server not running"
         elif app is None or not app.running or app.updater is None or not app.updater.running:
             return "not polling for updates"
+        failure = self._polling_failure
+        if failure is not None and time.monotonic() - failure[1] < self._failure_window:
+            return f"getting updates fails: {failure[0]}"
         return None
+
+    def _polling_failed(self, exc: TelegramError) -> None:
+        """PTB calls this for every failed getUpdates, then tries again: one warning per run
+        of the same failure rather than a traceback every few seconds (PTB's default), and
+        `/healthz` says what is wrong while it lasts."""
+        if isinstance(exc, Conflict) and "webhook" in exc.message.lower():
+            what = "a webhook is set for this bot token (409 Conflict)"
+        elif isinstance(exc, Conflict):
+            what = (
+                "another process is getting updates with this bot token (409 Conflict); "
+                "only one may: stop the other one"
+            )
+        else:
+            what = f"{type(exc).__name__}: {exc.message}"
+        what = what.replace(self._token, "<secret>")  # `/healthz` is no log: no filter there
+        now = time.monotonic()
+        last = self._polling_failure
+        self._polling_failure = (what, now)
+        if last is not None and last[0] == what and now - last[1] < self._failure_window:
+            log.debug("telegram: getting updates failed again: %s", what)
+        else:
+            log.warning("telegram: getting updates failed: %s; trying again", what)
 
     async def stop(self) -> None:
         app = self._app

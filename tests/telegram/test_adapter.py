@@ -21,7 +21,7 @@ from bot.config import BotSection, TelegramSection
 from bot.core import Core
 from bot.domain import DeliveryState
 from tests.harness import start_soon
-from tests.telegram.fake_api import FakeBotApi, SentMessage
+from tests.telegram.fake_api import GET_UPDATES_CONFLICT, FakeBotApi, SentMessage
 
 GROUP = -100123
 
@@ -345,3 +345,34 @@ async def test_an_event_announced_in_a_second_group_counts_answers_from_both_car
     details = await telegram.say("/event 1")
     assert details.text is not None
     assert "Announced in: Warsaw Devs (telegram), Krakow Devs (telegram)" in details.text
+
+
+async def test_a_second_poller_on_the_token_is_one_clear_warning_and_unhealthy_meanwhile(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Two bots run with one token: Telegram answers one of them 409 Conflict. PTB's own
+    handling logs a traceback per attempt; the adapter says it once, and `/healthz` shows
+    it while it lasts (a window of 1.5 s here, 60 s by default)."""
+    caplog.set_level(logging.DEBUG)
+    async with FakeBotApi() as api:
+        settings = TelegramSection(token=SecretStr(api.token), api_base_url=api.base_url)
+        adapter = TelegramAdapter(settings, poll_timeout=1, request_timeout=2, failure_window=1.5)
+        url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+        async with running_bot(BotSection(), [adapter], database_url=url):
+            assert adapter.problem() is None
+            api.fail_next("getUpdates", 409, description=GET_UPDATES_CONFLICT, times=2)
+            problem = await api.wait_for(adapter.problem, timeout=10)
+            assert problem == (
+                "getting updates fails: another process is getting updates with this bot "
+                "token (409 Conflict); only one may: stop the other one"
+            )
+            # Back to normal once the other poller is gone: answered, and healthy again.
+            group = api.group(GROUP, "Warsaw Devs")
+            before = len(api.sent(GROUP))
+            api.send_text(group, api.user(11, "Alice", "alice"), "/events")
+            await api.wait_for(lambda: api.sent(GROUP)[before:], timeout=10)
+            await api.wait_for(lambda: adapter.problem() is None, timeout=5)
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING and "409" in r.message]
+    assert len(warnings) == 1, [r.message for r in warnings]
+    assert not [r for r in caplog.records if r.exc_info and "polling" in r.message.lower()]
+    assert api.token not in caplog.text
