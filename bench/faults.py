@@ -60,6 +60,7 @@ from bot.scheduler.plan import wanted_deliveries
 from storage import Database
 from storage.deliveries import REMIND, row_values
 from storage.models import ChannelRow, DeliveryRow, EventChannelRow, EventRow, PersonRow
+from tests.seeding import bulk_values
 from tests.telegram.fake_api import FakeBotApi
 
 GATHERBOT = Path(sys.executable).with_name("gatherbot")
@@ -150,7 +151,7 @@ async def seed(url: str, load: Load) -> dict[int, tuple[int, datetime]]:
             created_at=now,
             updated_at=now,
         )
-        events.append({c.key: getattr(event, c.key) for c in EventRow.__table__.columns})
+        events.append(bulk_values(event))
         links.append({"event_id": event_id, "channel_id": channel.id, "linked_at": now})
         planned = [
             p for p in wanted_deliveries(event, [channel], [], now, ()) if p.kind.startswith(REMIND)
@@ -158,19 +159,10 @@ async def seed(url: str, load: Load) -> dict[int, tuple[int, datetime]]:
         assert len(planned) == 1, planned
         deliveries.append(row_values(planned[0], now))
         expected[event_id] = (chat_of(j % load.channels), planned[0].due_at)
-    for row in events:
-        # Columns the model defaults (description, venue, sequence...): as a new event has them.
-        for key in [k for k, v in row.items() if v is None]:
-            column = EventRow.__table__.columns[key]
-            if column.default is not None and not column.nullable:
-                row[key] = column.default.arg
     async with database.engine.begin() as connection:
         await connection.execute(
             insert(ChannelRow),
-            [
-                {c.key: getattr(row, c.key) for c in ChannelRow.__table__.columns}
-                for row in channels
-            ],
+            [bulk_values(row) for row in channels],
         )
         await connection.execute(
             insert(PersonRow),

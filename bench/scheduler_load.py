@@ -91,6 +91,7 @@ from storage.models import (
     PersonRow,
     ReminderOptInRow,
 )
+from tests.seeding import bulk_values
 
 PLATFORM = "bench"
 NETWORK = "net"
@@ -159,10 +160,6 @@ def _event(event_id: int, title: str, starts_at: datetime, origin: int, now: dat
     )
 
 
-def _event_values(row: EventRow) -> dict[str, Any]:
-    return {c.key: getattr(row, c.key) for c in EventRow.__table__.columns}
-
-
 async def build(folder: Path, events: int) -> dict[str, Any]:
     """The big part of the database: channels, people, events and their 10 deliveries each."""
     started = time.perf_counter()
@@ -204,7 +201,7 @@ async def build(folder: Path, events: int) -> dict[str, Any]:
         other = channels[(i + 1) % CHANNELS]
         starts_at = (first + step * i).replace(second=0, microsecond=0)
         event = _event(i + 1, f"Meetup {i + 1}", starts_at, origin.id, now)
-        rows.append(_event_values(event))
+        rows.append(bulk_values(event))
         links += [
             {"event_id": event.id, "channel_id": c.id, "linked_at": now} for c in (origin, other)
         ]
@@ -212,9 +209,7 @@ async def build(folder: Path, events: int) -> dict[str, Any]:
         optins += [{"event_id": event.id, "person_id": p, "created_at": now} for p in opted]
         planned += wanted_deliveries(event, [origin, other], opted, now, ())
     async with database.engine.begin() as connection:
-        await connection.execute(
-            insert(ChannelRow), [_event_values_of(ChannelRow, c) for c in channels]
-        )
+        await connection.execute(insert(ChannelRow), [bulk_values(c) for c in channels])
         await connection.execute(insert(PersonRow), people)
         await connection.execute(insert(EventRow), rows)
         await connection.execute(insert(EventChannelRow), links)
@@ -225,10 +220,6 @@ async def build(folder: Path, events: int) -> dict[str, Any]:
         await connection.exec_driver_sql("ANALYZE")
     await database.dispose()
     return {"deliveries": len(planned), "seconds": time.perf_counter() - started}
-
-
-def _event_values_of(model: type[Any], row: Any) -> dict[str, Any]:
-    return {c.key: getattr(row, c.key) for c in model.__table__.columns}
 
 
 async def add_due(folder: Path, first_event: int, due: int, window: float) -> dict[str, Any]:
@@ -246,7 +237,7 @@ async def add_due(folder: Path, first_event: int, due: int, window: float) -> di
             first_event + j, f"Tonight {j + 1}", due_at + timedelta(hours=2), origin.id, now
         )
         event.reminders = DUE_REMINDERS
-        rows.append(_event_values(event))
+        rows.append(bulk_values(event))
         links.append({"event_id": event.id, "channel_id": origin.id, "linked_at": now})
         person = j % PEOPLE + 1
         optins.append({"event_id": event.id, "person_id": person, "created_at": now})

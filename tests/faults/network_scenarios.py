@@ -39,6 +39,7 @@ from storage.deliveries import START, row_values
 from storage.models import ChannelRow, DeliveryRow, EventChannelRow, EventRow, PersonRow
 from tests.irc.client import IrcUser, Message
 from tests.irc.servers import Ngircd
+from tests.seeding import bulk_values
 from tests.telegram.fake_api import FakeBotApi, Fault
 
 GATHERBOT = Path(sys.executable).with_name("gatherbot")
@@ -198,7 +199,7 @@ async def seed(
                 )
                 for i, p in enumerate(places)
             ]
-            await connection.execute(insert(ChannelRow), [_values(ChannelRow, c) for c in channels])
+            await connection.execute(insert(ChannelRow), [bulk_values(c) for c in channels])
             events, links, deliveries = [], [], []
             far = now.replace(microsecond=0) + timedelta(days=30)
             for n in range(1, load_events + 1):
@@ -217,7 +218,7 @@ async def seed(
                 links.append(
                     {"event_id": row.id, "channel_id": row.origin_channel_id, "linked_at": now}
                 )
-            await connection.execute(insert(EventRow), [_values(EventRow, e) for e in events])
+            await connection.execute(insert(EventRow), [bulk_values(e) for e in events])
             await connection.execute(insert(EventChannelRow), links)
             if deliveries:
                 await connection.execute(insert(DeliveryRow), deliveries)
@@ -256,10 +257,6 @@ def _event(event_id: int, title: str, starts_at: datetime, origin: int, now: dat
         created_at=now,
         updated_at=now,
     )
-
-
-def _values(model: type[Any], row: Any) -> dict[str, Any]:
-    return {c.key: getattr(row, c.key) for c in model.__table__.columns}
 
 
 def due_times(first: datetime, count: int, every: float) -> list[datetime]:
