@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot import announce, channel_settings, feeds, handlers, identity, polls
+from bot import announce, channel_settings, feeds, handlers, identity, my_events, notify, polls
 from bot.context import Context
 from bot.errors import UserError
 from bot.language import arguments as a
@@ -108,6 +108,19 @@ COMMANDS: tuple[CommandSpec, ...] = (
         aliases=("list",),
     ),
     CommandSpec(
+        "myevents",
+        "",
+        "the upcoming events you said yes or maybe to, or wait for a seat at",
+        ("myevents",),
+        a.parse_no_args,
+        my_events.myevents,
+        aliases=("mine",),
+        details=(
+            "In a private chat: every channel's. In a group: those announced there. Your "
+            "waitlist position is shown."
+        ),
+    ),
+    CommandSpec(
         "event",
         "ID[@DATE]",
         "details and counts of one event",
@@ -184,6 +197,20 @@ COMMANDS: tuple[CommandSpec, ...] = (
         details=(
             "For a repeating event, @DATE calls off one date (the series goes on) and @all "
             "every date."
+        ),
+    ),
+    CommandSpec(
+        "notify",
+        "ID[@DATE] MESSAGE",
+        "message everyone coming to an event, privately",
+        ("notify 12 We're in room 2B this time, upstairs.", "notify 12@2026-12-12 Bring a laptop!"),
+        notify.parse_notify,
+        notify.notify,
+        access="the organizer or an admin",
+        details=(
+            "Everyone who said yes or maybe, or is on the waitlist, gets it once, in a private "
+            "chat. For a repeating event: everyone coming to any date ahead, or with @DATE to "
+            f"that date. At most {notify.MAX_MESSAGE} characters."
         ),
     ),
     CommandSpec(

@@ -129,14 +129,14 @@ async def person_calendar(
         person_id = await uow.feeds.person_of(token)
         if person_id is None:
             return None
-        answered = await uow.feeds.answered(person_id, now - RECENT, FEED_LIMIT)
-        series_ids = sorted({row.id for row, key in answered if key})
+        answered = await uow.rsvps.answers_of(person_id, now - RECENT, FEED_LIMIT)
+        series_ids = sorted({row.id for row, answer in answered if answer.occurrence})
         cancelled = await uow.events.cancelled_of(series_ids)
     entries = []
-    for row, key in answered:
+    for row, answer in answered:
         view = _view(row)
-        if key:
-            view = at_occurrence(view, key, Counts(), cancelled.get(row.id, {}))
+        if answer.occurrence:
+            view = at_occurrence(view, answer.occurrence, Counts(), cancelled.get(row.id, {}))
         entries.append(_entry(row, view))
     entries.sort(key=lambda entry: (entry.starts_at, entry.id))
     return calendar_file(entries, host=host(web), name="My gatherings", feed=True)

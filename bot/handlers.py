@@ -263,7 +263,7 @@ def _promoted_line(promoted: list[UserRef]) -> Line:
 async def edit(ctx: Context, args: EditArgs) -> list[Reply]:
     async with ctx.database.unit_of_work() as uow:
         row = await open_event(uow, args.event_id, ctx.now, "edit")
-        await _require_manager(ctx, uow, row, "edit")
+        await require_manager(ctx, uow, row, "edit")
         outcome = await edit_event(
             uow, row, args.fields, ctx.now, ctx.message.sender, here=ctx.message.channel
         )
@@ -288,7 +288,7 @@ async def edit(ctx: Context, args: EditArgs) -> list[Reply]:
 async def cancel(ctx: Context, args: CancelArgs) -> list[Reply]:
     async with ctx.database.unit_of_work() as uow:
         row = await open_event(uow, args.event_id, ctx.now, "cancel")
-        await _require_manager(ctx, uow, row, "cancel")
+        await require_manager(ctx, uow, row, "cancel")
         one_date = args.occurrence not in (None, ALL)
         if row.repeat and args.occurrence is None:
             raise _which_dates(await uow.events.view(row, now=ctx.now), args.reason)
@@ -338,7 +338,7 @@ def _which_dates(series: EventView, reason: str) -> UserError:
     )
 
 
-async def _require_manager(ctx: Context, uow: UnitOfWork, row: EventRow, command: str) -> None:
+async def require_manager(ctx: Context, uow: UnitOfWork, row: EventRow, command: str) -> None:
     channel = await uow.channels.find(ctx.message.channel)
     linked_here = channel is not None and await uow.events.is_linked(row.id, channel.id)
     roles = await ctx.roles()

@@ -30,6 +30,8 @@ REMIND = "remind:"
 PROMOTED = "promoted"
 CHANGED = "changed"
 CANCELLED = "cancelled"
+# From the organizer (`notify`) to everyone coming; the payload is `messages.message_payload`.
+MESSAGE = "message"
 # To each voter of a poll turned into the event; the payload is `POLL_ID` or `POLL_ID yours`
 # (they voted for the time picked).
 POLL_PICKED = "poll_picked"

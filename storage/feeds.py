@@ -1,23 +1,21 @@
-"""What the calendar feeds read: a channel's events, a person's answered events, and the
-tokens of personal feeds."""
+"""What the calendar feeds read: a channel's events and the tokens of personal feeds (a
+person's answers: RsvpRepository.answers_of)."""
 
 from __future__ import annotations
 
 import secrets
 from datetime import datetime
 
-from sqlalchemy import Select, and_, delete, func, or_, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import ColumnElement
 
-from bot.domain import RsvpStatus
-from storage.models import EventChannelRow, EventRow, FeedTokenRow, IdentityLinkRow, RsvpRow
+from storage.models import EventChannelRow, EventRow, FeedTokenRow, IdentityLinkRow
 from storage.repositories import _insert_ignoring_duplicates
 
 # 32 URL-safe characters: 192 random bits, beyond any guessing.
 _TOKEN_BYTES = 24
-_COMING = (RsvpStatus.GOING, RsvpStatus.MAYBE, RsvpStatus.WAITLISTED)
 
 
 class FeedRepository:
@@ -75,30 +73,6 @@ class FeedRepository:
             .limit(limit)
         )
         return [*rows, *series]
-
-    async def answered(
-        self, person_id: int, since: datetime, limit: int
-    ) -> list[tuple[EventRow, str]]:
-        """(event, occurrence key) the person answered yes, maybe or waitlisted for: events
-        happening once that end (or start) at ``since`` or later, and dates of repeating
-        events from the day of ``since`` on; at most ``limit``."""
-        since_day = since.date().isoformat()
-        rows = await self._session.execute(
-            select(EventRow, RsvpRow.occurrence)
-            .options(selectinload(EventRow.organizer))
-            .join(RsvpRow, RsvpRow.event_id == EventRow.id)
-            .where(
-                RsvpRow.person_id == person_id,
-                RsvpRow.status.in_(_COMING),
-                or_(
-                    and_(RsvpRow.occurrence == "", _ends_since(since)),
-                    and_(RsvpRow.occurrence != "", RsvpRow.occurrence >= since_day),
-                ),
-            )
-            .order_by(EventRow.starts_at, RsvpRow.occurrence, EventRow.id)
-            .limit(limit)
-        )
-        return [(event, occurrence) for event, occurrence in rows]
 
 
 def _ends_since(since: datetime) -> ColumnElement[bool]:

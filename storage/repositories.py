@@ -6,7 +6,7 @@ import enum
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
@@ -66,6 +66,9 @@ from storage.models import (
 )
 
 RowT = TypeVar("RowT", bound=Base)
+
+# Answers of someone who means to come: what their calendars and lists show.
+_COMING = (RsvpStatus.GOING, RsvpStatus.MAYBE, RsvpStatus.WAITLISTED)
 
 
 def person_ref(row: PersonRow) -> UserRef:
@@ -598,6 +601,21 @@ class PeopleRepository:
             row.display_name, row.verified = ref.display, ref.verified
         return row
 
+    async def answering_as(self, ref: UserRef) -> int | None:
+        """The id ``ref``'s answers are stored under (its primary's for a linked identity),
+        without writing anything; None for someone the bot has never seen."""
+        person_id: int | None = await self._session.scalar(
+            select(func.coalesce(IdentityLinkRow.primary_id, PersonRow.id))
+            .select_from(PersonRow)
+            .outerjoin(IdentityLinkRow, IdentityLinkRow.person_id == PersonRow.id)
+            .where(
+                PersonRow.platform == ref.platform,
+                PersonRow.network == ref.network,
+                PersonRow.external_id == ref.id,
+            )
+        )
+        return person_id
+
     async def save(self, ref: UserRef, now: datetime) -> int:
         """Like ``upsert`` in one statement, for callers that need the id their answers,
         reminders and votes are stored under: the primary's for a linked identity."""
@@ -991,6 +1009,42 @@ class RsvpRepository:
                     "a_now": now,
                 },
             )
+
+    async def answers_of(
+        self, person_id: int, since: datetime, limit: int, *, channel_id: int | None = None
+    ) -> list[tuple[EventRow, RsvpRow]]:
+        """(event, answer) for each answer yes, maybe or waitlisted of the person: events
+        happening once that end (or start) at ``since`` or later, and dates of repeating
+        events from the day before ``since`` on (a date is local to its event, whose zone may
+        be behind UTC: callers compare the date's real start); cancelled ones too. With
+        ``channel_id``, only events announced in that channel. At most ``limit``, events
+        happening once by their start, series by their first."""
+        day_before = (since - timedelta(days=1)).date().isoformat()
+        query = (
+            select(EventRow, RsvpRow)
+            .options(selectinload(EventRow.organizer))
+            .join(RsvpRow, RsvpRow.event_id == EventRow.id)
+            .where(
+                RsvpRow.person_id == person_id,
+                RsvpRow.status.in_(_COMING),
+                or_(
+                    and_(
+                        RsvpRow.occurrence == "",
+                        func.coalesce(EventRow.ends_at, EventRow.starts_at) >= since,
+                    ),
+                    and_(RsvpRow.occurrence != "", RsvpRow.occurrence >= day_before),
+                ),
+            )
+            .order_by(EventRow.starts_at, RsvpRow.occurrence, EventRow.id)
+            .limit(limit)
+        )
+        if channel_id is not None:
+            query = query.where(
+                EventRow.id.in_(
+                    select(EventChannelRow.event_id).where(EventChannelRow.channel_id == channel_id)
+                )
+            )
+        return [(event, answer) for event, answer in await self._session.execute(query)]
 
     def add(self, row: RsvpRow) -> None:
         self._session.add(row)

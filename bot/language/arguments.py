@@ -177,7 +177,7 @@ def _split_id(rest: str, command: str) -> tuple[int, str]:
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 
-def _split_target(
+def split_target(
     rest: str, command: str, *, whole_series: bool = False
 ) -> tuple[int, str | None, str]:
     """`12@2026-12-12 maybe` -> (12, "2026-12-12", "maybe"); without `@`, (12, None, ...).
@@ -208,7 +208,7 @@ def _split_target(
 
 def parse_event_only(command: str) -> Callable[[str], EventIdArgs]:
     def parse(rest: str) -> EventIdArgs:
-        event_id, occurrence, tail = _split_target(rest, command)
+        event_id, occurrence, tail = split_target(rest, command)
         if tail:
             raise UserError(f"Unexpected '{tail[:30]}' after the event number.", command=command)
         return EventIdArgs(event_id, occurrence)
@@ -248,7 +248,7 @@ def parse_newevent(rest: str) -> NewEventArgs | GuidedNewEvent:
 
 
 def parse_rsvp(rest: str) -> RsvpArgs:
-    event_id, occurrence, tail = _split_target(rest, "rsvp")
+    event_id, occurrence, tail = split_target(rest, "rsvp")
     status, guests = RsvpStatus.GOING, None
     words = tail.split()
     seen_status = False
@@ -278,7 +278,7 @@ def parse_rsvp(rest: str) -> RsvpArgs:
 
 
 def parse_unrsvp(rest: str) -> RsvpArgs:
-    event_id, occurrence, tail = _split_target(rest, "unrsvp")
+    event_id, occurrence, tail = split_target(rest, "unrsvp")
     if len(tail) > MAX_NOTE:
         raise UserError(f"The note is too long (at most {MAX_NOTE} characters).", command="unrsvp")
     return RsvpArgs(event_id, RsvpStatus.NOT_GOING, None, tail or None, occurrence)
@@ -302,7 +302,7 @@ def parse_remindme(rest: str) -> RemindArgs:
 
 
 def parse_cancel(rest: str) -> CancelArgs:
-    event_id, occurrence, reason = _split_target(rest, "cancel", whole_series=True)
+    event_id, occurrence, reason = split_target(rest, "cancel", whole_series=True)
     if len(reason) > MAX_REASON:
         raise UserError(
             f"The reason is too long (at most {MAX_REASON} characters).", command="cancel"

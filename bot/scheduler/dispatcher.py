@@ -45,6 +45,7 @@ from storage.deliveries import (
     CANCELLED,
     CHANGED,
     DIGEST,
+    MESSAGE,
     PLAN,
     POLL_PICKED,
     PROMOTED,
@@ -417,11 +418,13 @@ class Dispatcher:
             return messages.cancelled(event, delivery.payload, series=series), ""
         if event.stored_status is EventStatus.CANCELLED:
             return None, "the event is cancelled"
-        if kind in (PROMOTED, CHANGED, POLL_PICKED):
+        if kind in (PROMOTED, CHANGED, POLL_PICKED, MESSAGE):
             if event.status(now) is not EventStatus.SCHEDULED:
                 return None, "the event is over"
             if kind == CHANGED:
                 return messages.changed(event, now, delivery.payload), ""
+            if kind == MESSAGE:
+                return messages.message(event, now, delivery.payload), ""
             if kind == POLL_PICKED:
                 return messages.poll_picked(event, now, delivery.payload), ""
             if isinstance(target, UserRef):

@@ -7,6 +7,7 @@ honestly.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
 from bot.cards import counts_text, summary_line, when_text
@@ -63,6 +64,24 @@ def promoted(event: EventView, now: datetime, person: UserRef) -> Reply:
 def changed(event: EventView, now: datetime, changes: str) -> Reply:
     return reply(
         line(f"#{event.id} {event.title} has changed: ", changes),
+        summary_line(event, now),
+        kind=ReplyKind.NOTICE,
+    )
+
+
+def message_payload(sender: str, text: str) -> str:
+    """What a `notify` delivery keeps: who wrote it and what (JSON: both may hold anything)."""
+    return json.dumps({"from": sender, "text": text}, ensure_ascii=False)
+
+
+def message(event: EventView, now: datetime, payload: str) -> Reply:
+    """The organizer's message (``payload``: see message_payload), a line of text per line
+    they wrote."""
+    written = json.loads(payload)
+    said = [line(part) for part in written["text"].split("\n") if part.strip()]
+    return reply(
+        line("Message about ", bold(f"#{event.id} {event.title}"), f" from {written['from']}:"),
+        *said,
         summary_line(event, now),
         kind=ReplyKind.NOTICE,
     )

@@ -135,7 +135,7 @@ async def edit_event(
     if moved or place_changed:
         tell = [
             person
-            for person in await _coming(uow, event, now)
+            for person in await coming_to(uow, event, now)
             if not same_person(person, actor) and person not in promoted
         ]
     await uow.deliveries.notify(event.id, "", CHANGED, tell, now, "; ".join(changes))
@@ -197,7 +197,7 @@ async def cancel_event(
 ) -> CancelOutcome:
     event.status, event.cancel_reason, event.updated_at = EventStatus.CANCELLED, reason, now
     event.sequence += 1
-    tell = [person for person in await _coming(uow, event, now) if not same_person(person, actor)]
+    tell = [person for person in await coming_to(uow, event, now) if not same_person(person, actor)]
     await uow.deliveries.notify(event.id, "", CANCELLED, tell, now, reason)
     await _tell_channels(uow, event.id, "", CANCELLED, here, now, reason)
     await uow.deliveries.request_plan(event.id, now)
@@ -256,7 +256,7 @@ async def _tell_channels(
     await uow.deliveries.notify_channels(event_id, occurrence, kind, others, now, payload)
 
 
-async def _coming(uow: UnitOfWork, event: EventRow, now: datetime) -> list[UserRef]:
+async def coming_to(uow: UnitOfWork, event: EventRow, now: datetime) -> list[UserRef]:
     """Who answered anything but no: for a repeating event, for any date from today on."""
     if event.repeat:
         today = now.astimezone(ZoneInfo(event.timezone)).date().isoformat()

@@ -30,6 +30,7 @@ from bot.language.arguments import (
     ZoneArgs,
 )
 from bot.language.invocation import Invocation, split_invocation
+from bot.notify import NotifyArgs
 from bot.polls.language import NewPollArgs, PickArgs, ShowPollArgs, VoteArgs
 
 BOT = "GatherBot"
@@ -347,6 +348,21 @@ COMMAND_CASES = [
     pytest.param("!unlink-me", "unlink_me", NoArgs(), id="unlink-me-dash"),
     pytest.param("/dm_here", "dm_here", NoArgs(), id="dm-here"),
     pytest.param("!dm-here", "dm_here", NoArgs(), id="dm-here-dash"),
+    # myevents, notify
+    pytest.param("!myevents", "myevents", NoArgs(), id="myevents"),
+    pytest.param("/mine", "myevents", NoArgs(), id="myevents-mine"),
+    pytest.param(
+        "!notify 12 We're in room 2B, upstairs.",
+        "notify",
+        NotifyArgs(12, None, "We're in room 2B, upstairs."),
+        id="notify",
+    ),
+    pytest.param(
+        "/notify 12@2026-12-12 Bring a laptop!\n\n  Power strips are there.  ",
+        "notify",
+        NotifyArgs(12, "2026-12-12", "Bring a laptop!\nPower strips are there."),
+        id="notify-one-date-two-lines",
+    ),
     # poll, vote, pick
     pytest.param(
         "!poll Coffee | fri 18:00 | sat 10:00-12:00 | where=Café Nero limit=20",
@@ -572,6 +588,25 @@ ERROR_CASES = [
         "cancel",
         "The reason is too long (at most 300 characters).",
         id="cancel-reason-too-long",
+    ),
+    pytest.param(
+        "!notify 3", "notify", "What should I tell them? Write it after", id="notify-no-text"
+    ),
+    pytest.param(
+        "!notify 3 \u200b", "notify", "What should I tell them?", id="notify-blank-text"
+    ),
+    pytest.param("!notify", "notify", "Which event?", id="notify-missing-id"),
+    pytest.param(
+        "!notify 3 " + "x" * 501,
+        "notify",
+        "The message is too long (501 characters, at most 500).",
+        id="notify-too-long",
+    ),
+    pytest.param(
+        "!notify 3 " + "a\n" * 7,
+        "notify",
+        "The message has 7 lines; at most 6.",
+        id="notify-too-many-lines",
     ),
     # limit
     pytest.param("!edit 3 limit=0", "edit", "limit must be at least 1 (got 0).", id="limit-zero"),

@@ -1,0 +1,116 @@
+"""`myevents`: the upcoming events someone said yes or maybe to, or waits for a seat at.
+
+In a private chat it lists them all; in a group only those announced there, since the others
+may belong to private groups whose members the group should not learn about."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.cards import summary_line
+from bot.context import Context
+from bot.domain import ChannelKind, Counts, EventStatus, EventView, RsvpStatus
+from bot.language.arguments import NoArgs
+from bot.replies import Line, Reply, SpanLike, bold, cmd, line, reply
+from storage import UnitOfWork
+from storage.models import EventRow, RsvpRow
+from storage.repositories import at_occurrence, event_view
+
+# Lines in the reply; the rest is counted ("… and 3 more").
+SHOWN = 10
+# Answers read at most: a series' dates and long-past events are sorted out in Python.
+READ_AT_MOST = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Answered:
+    event: EventView  # at the date answered for, with its counts
+    status: RsvpStatus
+    guests: int
+    position: int  # on the waitlist; 0 when not waitlisted
+
+
+async def myevents(ctx: Context, _args: NoArgs) -> list[Reply]:
+    private = ctx.message.channel.kind is ChannelKind.DIRECT
+    async with ctx.database.unit_of_work(read_only=True) as uow:
+        person_id = await uow.people.answering_as(ctx.message.sender)
+        channel = None if private else await uow.channels.find(ctx.message.channel)
+        answered: list[Answered] = []
+        if person_id is not None and (private or channel is not None):
+            answered = await _upcoming(
+                uow, person_id, ctx.now, None if channel is None else channel.id
+            )
+    here = "" if private else " here"
+    if not answered:
+        return [_nothing(here, private)]
+    lines = [line(bold(f"Your upcoming events{here} ({len(answered)}):"))]
+    lines += [_answer_line(each, ctx.now) for each in answered[:SHOWN]]
+    if len(answered) > SHOWN:
+        lines.append(line(f"… and {len(answered) - SHOWN} more."))
+    first = answered[0].event
+    target = f"{first.id}@{first.occurrence}" if first.occurrence else str(first.id)
+    footer: list[SpanLike] = ["Can't make it? ", cmd(f"rsvp {target} no")]
+    if not private:
+        footer += ["  ·  every channel's, in a private chat: ", cmd("myevents")]
+    elif ctx.web is not None:
+        footer += ["  ·  as a calendar: ", cmd("myfeed")]
+    lines.append(line(*footer))
+    return [reply(*lines)]
+
+
+def _nothing(here: str, private: bool) -> Reply:
+    then: tuple[SpanLike, ...] = (
+        ("Answer one in its channel: ", cmd("rsvp ID"))
+        if private
+        else ("See what's on: ", cmd("events"))
+    )
+    return reply(
+        line(f"You haven't said yes or maybe to any upcoming event{here}. ", *then),
+    )
+
+
+async def _upcoming(
+    uow: UnitOfWork, person_id: int, now: datetime, channel_id: int | None
+) -> list[Answered]:
+    """The person's answers for dates that have not ended and are not called off, soonest
+    first."""
+    rows = await uow.rsvps.answers_of(person_id, now, READ_AT_MOST, channel_id=channel_id)
+    keys = [(event.id, answer.occurrence) for event, answer in rows]
+    counts = await uow.events.counts_at(keys)
+    cancelled = await uow.events.cancelled_of(
+        sorted({event.id for event, answer in rows if answer.occurrence})
+    )
+    found: list[Answered] = []
+    for event, answer in rows:
+        view = _at(event, answer, counts[event.id, answer.occurrence], cancelled)
+        if view.stored_status is EventStatus.CANCELLED or (view.ends_at or view.starts_at) <= now:
+            continue
+        position = 0
+        if answer.status is RsvpStatus.WAITLISTED:
+            line_up = await uow.rsvps.waiting(event.id, answer.occurrence)
+            position = next(
+                (n for n, waiting in enumerate(line_up, 1) if waiting.person_id == person_id), 0
+            )
+        found.append(Answered(view, answer.status, answer.guests, position))
+    found.sort(key=lambda each: (each.event.starts_at, each.event.id))
+    return found
+
+
+def _at(
+    event: EventRow, answer: RsvpRow, counts: Counts, cancelled: dict[int, dict[str, str]]
+) -> EventView:
+    view = event_view(event, counts)
+    if not answer.occurrence:
+        return view
+    return at_occurrence(view, answer.occurrence, counts, cancelled.get(event.id, {}))
+
+
+def _answer_line(answered: Answered, now: datetime) -> Line:
+    if answered.status is RsvpStatus.GOING:
+        said = f"going +{answered.guests}" if answered.guests else "going"
+    elif answered.status is RsvpStatus.WAITLISTED:
+        said = f"waitlisted, position {answered.position}"
+    else:
+        said = "maybe"
+    return line(*summary_line(answered.event, now), f" · you: {said}")
