@@ -340,14 +340,13 @@ def _which_dates(series: EventView, reason: str) -> UserError:
 
 async def require_manager(ctx: Context, uow: UnitOfWork, row: EventRow, command: str) -> None:
     channel = await uow.channels.find(ctx.message.channel)
-    linked_here = channel is not None and await uow.events.is_linked(row.id, channel.id)
     roles = await ctx.roles()
     sender = ctx.message.sender
     if not can_manage_event(
         sender,
         person_ref(row.organizer),
         roles,
-        linked_here=linked_here,
+        home_channel=channel is not None and channel.id == row.origin_channel_id,
         organizer_linked=await uow.identities.linked_with(sender, row.organizer_id),
     ):
         raise UserError(

@@ -201,7 +201,7 @@ async def pick(ctx: Context, args: PickArgs) -> list[Reply]:
             sender,
             before.creator,
             roles,
-            linked_here=here == row.origin_channel_id,
+            home_channel=here == row.origin_channel_id,
             organizer_linked=await uow.identities.linked_with(sender, row.creator_id),
         ):
             action = "close" if args.position is None else "pick a time for"

@@ -126,6 +126,26 @@ async def test_an_admin_of_the_channel_may_announce_and_unlink_there(chat: Chat)
     )
 
 
+async def test_announcing_in_your_own_channel_gives_no_say_over_the_event(chat: Chat) -> None:
+    """Anyone may make a group or an IRC channel and be its admin: announcing an event there
+    must not let them edit, cancel or message it."""
+    await chat.say("!rsvp 1", "bob")
+    chat.make_channel_admin("mallory", "#evil")
+    await chat.say("!announce 1", "mallory", channel="#evil")
+    before = await chat.say("!event 1")
+    told = chat.network.sent_to("id-bob")
+    for command in ["!edit 1 title=CANCELLED - go home", "!cancel 1 haha", "!notify 1 spam"]:
+        verb = command.split()[0].lstrip("!")
+        assert await chat.say(command, "mallory", channel="#evil") == (
+            f"Only the organizer (olga) or an admin can {verb} #1."
+        )
+    assert await chat.say("!event 1") == before
+    assert chat.network.sent_to("id-bob") == told
+    assert (await chat.say("!unlink 1", "mallory", channel="#evil")).startswith(
+        "#1 Coffee is no longer announced here"
+    )
+
+
 async def test_an_unverified_person_cannot_announce_even_as_a_channel_admin(chat: Chat) -> None:
     chat.make_channel_admin("bob", "#other")
     answer = await chat.say("!announce 1", "bob", channel="#other", verified=False)

@@ -1,7 +1,7 @@
 """Who may do what: one table for managing an event, creating one and configuring a channel.
 
-Roles are always those seen from the channel the person writes in; ``linked_here`` says
-whether the event is announced in that channel.
+Roles are always those seen from the channel the person writes in; ``home_channel`` says
+whether the event was created in that channel.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ def person(user_id: str, *, verified: bool = True) -> UserRef:
 class Case:
     actor: UserRef
     roles: frozenset[Role]
-    linked_here: bool
+    home_channel: bool
     manage: bool
     create: bool
     configure: bool
@@ -40,17 +40,17 @@ class Case:
 
 CASES = {
     "the organizer": Case(ORGANIZER, NOBODY, True, manage=True, create=True, configure=False),
-    "the organizer, writing in a channel the event is not in": Case(
+    "the organizer, writing in another channel": Case(
         ORGANIZER, NOBODY, False, manage=True, create=True, configure=False
     ),
     "a config admin": Case(person("7"), ADMIN, False, manage=True, create=True, configure=True),
-    "a channel admin of a linked channel": Case(
+    "a channel admin of the channel it was created in": Case(
         person("8"), CHANNEL_ADMIN, True, manage=True, create=True, configure=True
     ),
-    "a channel admin of a channel the event is not in": Case(
+    "a channel admin of another channel (one it is announced in too)": Case(
         person("9"), CHANNEL_ADMIN, False, manage=False, create=True, configure=True
     ),
-    "a stranger in a linked channel": Case(
+    "a stranger in the channel it was created in": Case(
         person("10"), NOBODY, True, manage=False, create=True, configure=False
     ),
     "an unverified user": Case(
@@ -80,7 +80,7 @@ CASES = {
 
 @pytest.mark.parametrize("case", CASES.values(), ids=CASES.keys())
 def test_who_may_manage_an_event(case: Case) -> None:
-    allowed = can_manage_event(case.actor, ORGANIZER, case.roles, linked_here=case.linked_here)
+    allowed = can_manage_event(case.actor, ORGANIZER, case.roles, home_channel=case.home_channel)
     assert allowed is case.manage
 
 
@@ -101,7 +101,7 @@ def test_a_renamed_person_is_still_the_same_person() -> None:
 def test_someone_using_the_organizers_name_is_not_the_organizer() -> None:
     impostor = UserRef("telegram", "telegram", "666", "olga")
     assert not same_person(ORGANIZER, impostor)
-    assert not can_manage_event(impostor, ORGANIZER, NOBODY, linked_here=True)
+    assert not can_manage_event(impostor, ORGANIZER, NOBODY, home_channel=True)
 
 
 def test_the_same_id_on_another_network_is_another_person() -> None:
