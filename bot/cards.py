@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.domain import Attendee, EventStatus, EventView, RsvpStatus, UserRef
 from bot.language.durations import format_offsets
@@ -61,12 +61,13 @@ def event_card(event: EventView, now: datetime, *, headline: str = "") -> Reply:
 def event_details(
     event: EventView,
     now: datetime,
-    default_reminders: tuple[str, ...],
+    reminders: str,
     dates: Sequence[tuple[datetime, str, bool]] = (),
     announced_in: Sequence[str] = (),
 ) -> Reply:
-    """The whole event; for a repeating one, ``dates`` are its next few as (start, key,
-    called off); ``announced_in`` names the channels it is linked to (see channel_label)."""
+    """The whole event; ``reminders`` says when the channel asking gets reminders (see
+    reminders_text); for a repeating event ``dates`` are its next few as (start, key, called
+    off); ``announced_in`` names the channels it is linked to (see channel_label)."""
     status = event.status(now)
     lines: list[Line] = [line(bold(f"#{event.id} {event.title}"))]
     if status is EventStatus.CANCELLED:
@@ -94,13 +95,7 @@ def event_details(
         lines.append(line("Announced in: ", ", ".join(announced_in)))
     limit = f" (limit {event.capacity})" if event.capacity else ""
     lines.append(line("Attendance: ", counts_text(event), limit))
-    if event.reminders is None:
-        lines.append(
-            line(f"Reminders: {','.join(default_reminders) or 'none'} before (the default)")
-        )
-    else:
-        offsets = format_offsets(event.reminders)
-        lines.append(line(f"Reminders: {offsets} before" if event.reminders else "Reminders: none"))
+    lines.append(line(f"Reminders: {reminders}"))
     if event.repeat:
         lines.append(line(f"Repeats: {repeat_label(event.repeat)} ({event.repeat})"))
         if dates:
@@ -132,6 +127,13 @@ def event_details(
 def network_label(platform: str, network: str) -> str:
     """`irc:libera`, `telegram`: where a channel or a person is."""
     return platform if network == platform else f"{platform}:{network}"
+
+
+def reminders_text(offsets: tuple[timedelta, ...], whose: str = "") -> str:
+    """`1d,1h before (the default)`: when reminders come and, unless the event's own, whose
+    choice that is."""
+    said = f"{format_offsets(offsets)} before" if offsets else "none"
+    return f"{said} ({whose})" if whose else said
 
 
 def channel_label(title: str, platform: str, network: str) -> str:

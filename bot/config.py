@@ -29,6 +29,7 @@ from bot.errors import UserError
 from bot.language.digest import parse_digest
 from bot.language.durations import parse_offsets
 from bot.when import parse_zone
+from storage.database import DatabaseError, supported_url
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///gatherbot.db"
 TELEGRAM_TOKEN_ENV = "GATHERBOT_TELEGRAM_TOKEN"
@@ -61,6 +62,15 @@ class BotSection(_Section):
     # another instance; shorter means sooner, but a bot whose loop stalls longer than two
     # thirds of it may see another instance send the same reminder.
     delivery_lease: float = Field(default=60.0, ge=3.0, le=3600.0)
+
+    @field_validator("database_url")
+    @classmethod
+    def _usable_database(cls, value: str) -> str:
+        try:
+            supported_url(value)
+        except DatabaseError as exc:
+            raise ValueError(str(exc)) from None
+        return value
 
     @field_validator("digest")
     @classmethod

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.cards import channel_label, event_card, event_details, summary_line, who_reply
+from bot.cards import (
+    channel_label,
+    event_card,
+    event_details,
+    reminders_text,
+    summary_line,
+    who_reply,
+)
 from bot.context import Context
 from bot.domain import ChannelKind, Choice, EventView, RsvpStatus, UserRef
 from bot.errors import UserError
@@ -125,6 +132,19 @@ async def event(ctx: Context, args: EventIdArgs) -> list[Reply]:
     async with ctx.database.unit_of_work(read_only=True) as uow:
         view, cancelled = await _read(ctx, uow, args, "event")
         channels = await uow.channels.linked_to(view.id)
+        row = await uow.events.get(view.id)
+        assert row is not None
+        # The reminders this channel gets, or where it is not announced, the event's own.
+        asked_in = ctx.message.channel
+        channel = next(
+            (
+                c
+                for c in channels
+                if (c.platform, c.network, c.external_id)
+                == (asked_in.platform, asked_in.network, asked_in.id)
+            ),
+            None,
+        ) or await uow.channels.get(row.origin_channel_id)
     dates = [
         (start, key, key in cancelled)
         for start, key in coming_dates(view, ctx.now, cancelled, DATES_SHOWN)
@@ -132,7 +152,16 @@ async def event(ctx: Context, args: EventIdArgs) -> list[Reply]:
     announced_in = [
         channel_label(c.title or c.external_id, c.platform, c.network) for c in channels
     ]
-    return [event_details(view, ctx.now, ctx.settings.reminders, dates, announced_in)]
+    offsets = reminder_offsets(row, channel, ctx.settings.reminder_offsets)
+    whose = (
+        ""
+        if row.reminders is not None
+        else "the channel's setting"
+        if channel is not None and channel.reminders is not None
+        else "the default"
+    )
+    reminders = reminders_text(offsets, whose)
+    return [event_details(view, ctx.now, reminders, dates, announced_in)]
 
 
 async def who(ctx: Context, args: EventIdArgs) -> list[Reply]:

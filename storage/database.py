@@ -39,18 +39,38 @@ def redact_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+# What gatherbot runs on, backend and driver: SQLAlchemy's async engine needs an asyncio
+# driver, and the SQLite connection (sqlite_connection.py) is built on aiosqlite's.
+_DRIVERS = {"sqlite": "aiosqlite", "postgresql": "asyncpg"}
+_SUPPORTED = "gatherbot supports sqlite+aiosqlite and postgresql+asyncpg"
+
+
+def supported_url(url: str) -> URL:
+    """``url`` parsed, or a DatabaseError saying what to write instead (`sqlite:///x.db`
+    would load a driver the async engine refuses, with a traceback)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        # Not echoed: a mistyped URL may still hold a password.
+        raise DatabaseError(
+            "not a database URL; expected e.g. sqlite+aiosqlite:///gatherbot.db or "
+            "postgresql+asyncpg://user:password@host/dbname"
+        ) from None
+    backend = parsed.get_backend_name()
+    wanted = _DRIVERS.get(backend)
+    if wanted is None:
+        raise DatabaseError(f"cannot use {redact_url(url)}: {_SUPPORTED}")
+    if parsed.get_driver_name() != wanted:
+        fixed = parsed.set(drivername=f"{backend}+{wanted}").render_as_string(hide_password=True)
+        raise DatabaseError(f"cannot use {redact_url(url)}: write {fixed} ({_SUPPORTED})")
+    return parsed
+
+
 class Database:
     """One engine per process; a fresh session for every unit of work."""
 
     def __init__(self, url: str = DEFAULT_URL) -> None:
-        try:
-            parsed = make_url(url)
-        except ArgumentError:
-            # Not echoed: a mistyped URL may still hold a password.
-            raise DatabaseError(
-                "not a database URL; expected e.g. sqlite+aiosqlite:///gatherbot.db or "
-                "postgresql+asyncpg://user:password@host/dbname"
-            ) from None
+        parsed = supported_url(url)
         self.url = url
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         # A failed statement's error (and its traceback in the log) would otherwise quote the
@@ -68,8 +88,7 @@ class Database:
             self.engine: AsyncEngine = create_async_engine(parsed, **options)
         except (NoSuchModuleError, ArgumentError, ImportError) as exc:
             raise DatabaseError(
-                f"cannot use {redact_url(url)}: {_reason(exc)} (gatherbot supports "
-                "sqlite+aiosqlite and postgresql+asyncpg)"
+                f"cannot use {redact_url(url)}: {_reason(exc)} ({_SUPPORTED})"
             ) from None
         if self.is_sqlite:
             _configure_sqlite(self.engine)

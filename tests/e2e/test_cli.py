@@ -72,6 +72,13 @@ def test_a_database_that_cannot_be_opened_gets_one_line_without_the_password(
         "sqlite+aiosqlite:////nonexistent/folder/x.db": "unable to open database file",
         "postgresql+asyncpg://postgres:hunter2@127.0.0.1:1/x": "Connect call failed",
         "not a url": "not a database URL",
+        # SQLAlchemy's default drivers are not asyncio ones: the fix is named.
+        "sqlite:///x.db": "cannot use sqlite:///x.db: write sqlite+aiosqlite:///x.db",
+        "postgresql://postgres:hunter2@db/x": (
+            "write postgresql+asyncpg://postgres:***@db/x (gatherbot supports sqlite+aiosqlite "
+            "and postgresql+asyncpg)"
+        ),
+        "mysql+aiomysql://u@db/x": "gatherbot supports sqlite+aiosqlite and postgresql+asyncpg",
     }
     for url, reason in cases.items():
         result = gatherbot("console", "--database", url, cwd=tmp_path, stdin="!events\n")

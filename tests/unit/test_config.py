@@ -200,6 +200,11 @@ ERROR_CASES = [
         "[[irc]] names 'libera' and 'Libera' clash (both use GATHERBOT_IRC_LIBERA_PASSWORD)",
         id="duplicate-irc-names",
     ),
+    pytest.param(
+        '[bot]\ndatabase_url = "sqlite:///x.db"\n',
+        "[bot] database_url: cannot use sqlite:///x.db: write sqlite+aiosqlite:///x.db",
+        id="database-url-without-async-driver",
+    ),
     pytest.param("[bot\n", "not valid TOML: Expected ']'", id="invalid-toml"),
     pytest.param(
         '[bot]\ntimezone = "UTC"\ntimezone = "UTC"\n', "not valid TOML", id="duplicate-key"
@@ -368,6 +373,9 @@ SECRET_IN_BAD_FILE = [
         f'[[irc]]\n{LIBERA}sasl_password = "{TOKEN}"\nport = 70000\n', id="irc-password-bad-port"
     ),
     pytest.param(f'[[irc]]\n{LIBERA}sasl_password = ["{TOKEN}"]\n', id="irc-password-in-a-list"),
+    pytest.param(
+        f'[bot]\ndatabase_url = "postgresql://bot:{TOKEN}@db/x"\n', id="database-password"
+    ),
 ]
 
 
