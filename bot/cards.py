@@ -108,16 +108,20 @@ def event_details(
     if event.description:
         lines.append(line(event.description))
     if status is EventStatus.SCHEDULED:
+        coming = [key for _, key, cancelled in dates if not cancelled]
+        # A plain `rsvp 12` answers for the next date: a later one shown needs its @DATE.
+        shown_later = bool(event.repeat and coming and event.occurrence != coming[0])
+        target = f"{event.id}@{event.occurrence}" if shown_later else str(event.id)
         lines.append(
             line(
                 "RSVP: ",
-                cmd(f"rsvp {event.id} [yes|maybe|no] [+N] [note]"),
+                cmd(f"rsvp {target} [yes|maybe|no] [+N] [note]"),
                 " · who's coming: ",
-                cmd(f"who {event.id}"),
+                cmd(f"who {target}"),
             )
         )
-        later = [key for _, key, cancelled in dates if key != event.occurrence and not cancelled]
-        if event.repeat and later:
+        later = [key for key in coming if key != event.occurrence]
+        if event.repeat and later and not shown_later:
             lines.append(
                 line("That is for the next date; another one: ", cmd(f"rsvp {event.id}@{later[0]}"))
             )

@@ -13,6 +13,7 @@ from bot.language.durations import format_offsets
 from bot.permissions import same_person
 from bot.services.rsvp import promote_waitlist
 from bot.when import When, format_instant, format_span, parse_end, resolve, to_utc
+from bot.when.recurrence import occurrence_starts
 from storage import UnitOfWork
 from storage.deliveries import CANCELLED, CHANGED
 from storage.models import ChannelRow, EventRow
@@ -40,6 +41,8 @@ async def create_event(
     when = resolve(
         when_text, now=now, zone=zone, ends=fields.ends or "", zone_given=fields.tz is not None
     )
+    if fields.repeat:
+        _refuse_no_dates_ahead(when.starts_at, when.timezone, fields.repeat, now, "newevent")
     person = await uow.people.upsert(organizer, now)
     row = EventRow(
         title=title,
@@ -115,6 +118,8 @@ async def edit_event(
                 if name == "description"
                 else f"{name} → {value or '(none)'}"
             )
+    if event.repeat and (moved or fields.repeat is not None):
+        _refuse_no_dates_ahead(event.starts_at, event.timezone, event.repeat, now, "edit")
     if fields.reminders is not None and format_offsets(fields.reminders) != event.reminders:
         event.reminders = format_offsets(fields.reminders)
         changes.append(f"reminders → {event.reminders}")
@@ -144,6 +149,21 @@ async def edit_event(
     view = await uow.events.view(event, now=now)
     await uow.commit()
     return EditOutcome(view, changes, promoted, tell)
+
+
+def _refuse_no_dates_ahead(
+    first: datetime, timezone: str, repeat: str, now: datetime, command: str
+) -> None:
+    """A series must have a date to come after its first (or, once that is past, after
+    now): `FREQ=WEEKLY;UNTIL=20201231` or `COUNT=1` would be a one-off labelled "every
+    week"."""
+    if not occurrence_starts(first, timezone, repeat, after=max(first, now), count=1):
+        raise UserError(
+            f"repeat={repeat.removeprefix('RRULE:')} gives no date after "
+            f"{format_instant(first, ZoneInfo(timezone))}: "
+            "check its UNTIL or COUNT, or leave out repeat= for an event that happens once.",
+            command=command,
+        )
 
 
 def _new_when(event: EventRow, fields: EventFields, now: datetime) -> When:

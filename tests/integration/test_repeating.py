@@ -119,6 +119,41 @@ async def test_a_called_off_date_refuses_answers_and_is_skipped(chat: Chat) -> N
     )
 
 
+async def test_event_on_a_later_date_says_how_to_answer_for_that_date(chat: Chat) -> None:
+    await weekly_coffee(chat)
+
+    def how_to_answer(details: str) -> list[str]:
+        return [row for row in details.splitlines() if row.startswith(("RSVP: ", "That is"))]
+
+    assert how_to_answer(await chat.say("!event 1")) == [
+        "RSVP: !rsvp 1 [yes|maybe|no] [+N] [note] · who's coming: !who 1",
+        "That is for the next date; another one: !rsvp 1@2026-11-29",
+    ]
+    assert how_to_answer(await chat.say("!event 1@2026-11-29")) == [
+        "RSVP: !rsvp 1@2026-11-29 [yes|maybe|no] [+N] [note] · who's coming: !who 1@2026-11-29"
+    ]
+    # With the 22nd called off, the 29th is the next date: a plain rsvp answers for it.
+    await chat.say("!cancel 1@2026-11-22 holiday", "olga")
+    assert how_to_answer(await chat.say("!event 1@2026-11-29")) == [
+        "RSVP: !rsvp 1 [yes|maybe|no] [+N] [note] · who's coming: !who 1",
+        "That is for the next date; another one: !rsvp 1@2026-12-06",
+    ]
+
+
+async def test_a_rule_that_ends_before_a_second_date_is_refused(chat: Chat) -> None:
+    for rule in ["FREQ=WEEKLY;UNTIL=20201231", "FREQ=WEEKLY;COUNT=1"]:
+        answer = await chat.say(f"!newevent Coffee | tomorrow 18:00 | repeat={rule}", "olga")
+        assert answer.startswith(
+            f"repeat={rule} gives no date after Sun 2026-11-22 18:00 UTC: check its UNTIL or "
+            "COUNT, or leave out repeat= for an event that happens once."
+        )
+    assert (await chat.say("!events")).startswith("No upcoming events here.")
+    await weekly_coffee(chat)
+    answer = await chat.say("!edit 1 repeat=FREQ=DAILY;UNTIL=20261122", "olga")
+    assert answer.startswith("repeat=FREQ=DAILY;UNTIL=20261122 gives no date after")
+    assert "Repeats: every week (weekly)" in await chat.say("!event 1")
+
+
 async def test_cancel_on_a_repeating_event_asks_which_dates(chat: Chat) -> None:
     await weekly_coffee(chat)
     await chat.say("!rsvp 1@2026-12-06", "bob")
