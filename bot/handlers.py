@@ -209,7 +209,7 @@ async def _rsvp(ctx: Context, args: RsvpArgs, command: str) -> list[Reply]:
         command=command,
         occurrence=args.occurrence,
     )
-    return [_rsvp_reply(ctx.message.sender, outcome, ctx)]
+    return [_rsvp_reply(ctx.message.sender, outcome, ctx, args.note)]
 
 
 async def _answer(
@@ -246,7 +246,9 @@ def _seats(count: int) -> str:
     return f"{count} seat{'s' if count != 1 else ''}"
 
 
-def _rsvp_reply(person: UserRef, outcome: RsvpOutcome, ctx: Context) -> Reply:
+def _rsvp_reply(
+    person: UserRef, outcome: RsvpOutcome, ctx: Context, note: str | None = None
+) -> Reply:
     event = outcome.event
     name = f"#{event.id} {event.title}"
     if event.occurrence:
@@ -270,7 +272,9 @@ def _rsvp_reply(person: UserRef, outcome: RsvpOutcome, ctx: Context) -> Reply:
         said = f"you're a maybe for {name}."
     else:
         said = f"you're not going to {name}."
-    lines = [line(f"{person.display}: {said}")]
+    # Said back, so a word taken as the note rather than as the answer shows.
+    noted = f' Your note: "{note}".' if note else ""
+    lines = [line(f"{person.display}: {said}{noted}")]
     if outcome.refused_guests is not None:
         left = event.seats_left or 0
         lines.append(

@@ -17,6 +17,7 @@ from bot.language.durations import parse_offsets
 from bot.language.invocation import first_word
 from bot.language.repeat import parse_repeat
 from bot.language.text import is_blank
+from bot.replies import cmd
 from bot.when import parse_zone
 
 MAX_TITLE = 100
@@ -270,6 +271,12 @@ def parse_rsvp(rest: str) -> RsvpArgs:
             break
         words.pop(0)
     note = " ".join(words).strip()
+    if seen_status and note.lower() in _STATUS_WORDS:
+        raise UserError(
+            f"Give one answer, not two ('{tail.strip()[:30]}'); a note goes after it: ",
+            cmd("rsvp 12 yes running late"),
+            command="rsvp",
+        )
     if len(note) > MAX_NOTE:
         raise UserError(
             f"The note is too long ({len(note)} characters, at most {MAX_NOTE}).", command="rsvp"

@@ -61,8 +61,7 @@ async def test_over_cancelled_and_no_answers_are_left_out(chat: Chat) -> None:
         "Can't make it? !rsvp 2 no"
     )
     assert await chat.say("!myevents", "dora", **PRIVATE) == (
-        "You haven't said yes or maybe to any upcoming event. Answer one in its channel: "
-        "!rsvp ID"
+        "You haven't said yes or maybe to any upcoming event. Answer one in its channel: !rsvp ID"
     )
 
 
@@ -70,9 +69,7 @@ async def test_a_series_shows_each_date_answered_in_its_own_zone(database: Datab
     """A date is stored as the event's local day: 20:00 in Los Angeles on Saturday is
     Sunday in UTC, and still to come at Sunday 02:00 UTC."""
     chat = Chat(database)
-    await chat.say(
-        "!newevent Jam | 2026-11-21 20:00 America/Los_Angeles | repeat=weekly", "olga"
-    )
+    await chat.say("!newevent Jam | 2026-11-21 20:00 America/Los_Angeles | repeat=weekly", "olga")
     await chat.say("!rsvp 1", "bob")
     await chat.say("!rsvp 1@2026-12-05 maybe", "bob")
     chat.clock.now = chat.clock.now.replace(day=22, hour=2)

@@ -62,7 +62,8 @@ async def test_changing_your_mind_replaces_your_previous_answer(chat: Chat) -> N
 async def test_guests_count_against_the_limit(chat: Chat) -> None:
     await coffee(chat, limit=3)
     assert await chat.say("!rsvp 1 +2 bringing my kids", "bob") == (
-        f"bob: you're going to #1 Coffee with +2.\n{CARD} · 3/3 going"
+        f'bob: you\'re going to #1 Coffee with +2. Your note: "bringing my kids".\n'
+        f"{CARD} · 3/3 going"
     )
     assert await chat.say("!rsvp 1", "carol") == (
         "carol: #1 Coffee is full, so you're on the waitlist at position 1. "

@@ -592,9 +592,7 @@ ERROR_CASES = [
     pytest.param(
         "!notify 3", "notify", "What should I tell them? Write it after", id="notify-no-text"
     ),
-    pytest.param(
-        "!notify 3 \u200b", "notify", "What should I tell them?", id="notify-blank-text"
-    ),
+    pytest.param("!notify 3 \u200b", "notify", "What should I tell them?", id="notify-blank-text"),
     pytest.param("!notify", "notify", "Which event?", id="notify-missing-id"),
     pytest.param(
         "!notify 3 " + "x" * 501,
@@ -607,6 +605,12 @@ ERROR_CASES = [
         "notify",
         "The message has 7 lines; at most 6.",
         id="notify-too-many-lines",
+    ),
+    pytest.param(
+        "!rsvp 3 yes no",
+        "rsvp",
+        "Give one answer, not two ('yes no'); a note goes after it: rsvp 12 yes running late",
+        id="rsvp-two-answers",
     ),
     # limit
     pytest.param("!edit 3 limit=0", "edit", "limit must be at least 1 (got 0).", id="limit-zero"),
