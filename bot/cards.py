@@ -98,7 +98,7 @@ def event_details(
     lines.append(line(f"Reminders: {reminders}"))
     if event.repeat:
         lines.append(line(f"Repeats: {repeat_label(event.repeat)} ({event.repeat})"))
-        if dates:
+        if dates and status is not EventStatus.CANCELLED:
             shown = [
                 start.astimezone(event.zone).strftime("%a %Y-%m-%d")
                 + (" (cancelled)" if cancelled else "")

@@ -191,13 +191,12 @@ def split_target(
     if whole_series and which.lower() == "all":
         return event_id, "all", tail.strip()
     match = _DATE.fullmatch(which)
-    valid = match is not None
     if match is not None:
         try:
             date(*(int(part) for part in match.groups()))
         except ValueError:
-            valid = False
-    if not valid:
+            raise UserError(f"'{which}' is not a date on the calendar.", command=command) from None
+    else:
         also = f" or {event_id}@all for every date" if whole_series else ""
         raise UserError(
             f"'{head[:30]}': after @ comes a date of the event as YYYY-MM-DD, "

@@ -170,6 +170,9 @@ async def test_cancel_on_a_repeating_event_asks_which_dates(chat: Chat) -> None:
     ]
     assert (await chat.say("!events")).startswith("No upcoming events here.")
     assert await chat.say("!rsvp 1", "carol") == "#1 Coffee was cancelled."
+    details = await chat.say("!event 1")
+    assert "Cancelled: moving house" in details
+    assert "Next dates" not in details
 
 
 @pytest.mark.parametrize(
@@ -183,7 +186,7 @@ async def test_cancel_on_a_repeating_event_asks_which_dates(chat: Chat) -> None:
         ),
         pytest.param(
             "!rsvp 1@2026-11-31",
-            "'1@2026-11-31': after @ comes a date of the event as YYYY-MM-DD, e.g. 1@2026-12-12.",
+            "'2026-11-31' is not a date on the calendar.",
             id="no-such-day",
         ),
         pytest.param(
