@@ -1,4 +1,5 @@
-"""`gatherbot`: run the bot, chat with it in a terminal, migrate the database, check a config."""
+"""`gatherbot`: run the bot, chat with it in a terminal, migrate the database, check a config,
+see and retry the messages it failed to send."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from collections.abc import Sequence
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 from pathlib import Path
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import running_bot
 from bot.config import Config, ConfigError, load_config
@@ -122,6 +125,30 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--config", type=Path, metavar="FILE")
     load.set_defaults(action=_import)
 
+    deliveries = command(
+        "deliveries",
+        "list the messages the bot failed to send or is retrying, newest first",
+        "warning",
+    )
+    deliveries.add_argument("--failed", action="store_true", help="only those that failed")
+    deliveries.add_argument(
+        "--limit", type=_count, default=50, metavar="N", help="show at most N (default 50)"
+    )
+    _database_options(deliveries, default=None)
+    deliveries.set_defaults(action=_deliveries)
+    retry = deliveries.add_subparsers(metavar="retry").add_parser(
+        "retry",
+        help="send failed deliveries again",
+        description="put failed deliveries back to be sent by the running bot",
+    )
+    retry.add_argument(
+        "ids", nargs="+", type=_delivery_id, metavar="ID", help="the ids `deliveries` shows"
+    )
+    # Given before `retry` they belong to `deliveries`: no default here may overwrite them.
+    _database_options(retry, default=argparse.SUPPRESS)
+    _log_options(retry, argparse.SUPPRESS)
+    retry.set_defaults(action=_retry_deliveries)
+
     health = command(
         "health", "ask a running bot whether it is healthy (exit 0) or not (exit 1)", "warning"
     )
@@ -134,6 +161,29 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("config", type=Path, metavar="FILE")
     check.set_defaults(action=_check_config)
     return parser
+
+
+def _database_options(parser: argparse.ArgumentParser, default: str | None) -> None:
+    parser.add_argument("--database", metavar="URL", default=default, help="the bot's database")
+    parser.add_argument(
+        "--config", type=Path, metavar="FILE", default=default, help="or the config's database"
+    )
+
+
+def _count(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError("a whole number from 1, e.g. --limit 100")
+    return int(value)
+
+
+def _delivery_id(value: str) -> int:
+    # `#12` as `deliveries retry` prints it is taken as well as `12`.
+    number = value.removeprefix("#")
+    if not number.isdigit():
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a delivery id (the table's first column)"
+        )
+    return int(number)
 
 
 def _name(value: str) -> str:
@@ -288,6 +338,85 @@ async def _import(args: argparse.Namespace, config: Config) -> int:
 def _summary(rows: dict[str, int]) -> str:
     shown = ("events", "rsvps", "people", "channels", "deliveries")
     return ", ".join(f"{rows.get(name, 0)} {name}" for name in shown)
+
+
+async def _deliveries(args: argparse.Namespace, config: Config) -> int:
+    from bot.delivery_report import problems_table
+
+    url = _operator_url(args, config, "deliveries")
+    if url is None:
+        return 2
+    database = Database(url)
+    try:
+        await _check_schema(database)
+        async with database.unit_of_work(read_only=True) as uow:
+            problems = await uow.delivery_report.problems(failed_only=args.failed, limit=args.limit)
+            counts = await uow.delivery_report.counts()
+    finally:
+        await database.dispose()
+    print(problems_table(problems, counts, failed_only=args.failed))
+    return 0
+
+
+async def _retry_deliveries(args: argparse.Namespace, config: Config) -> int:
+    from bot.delivery_report import retry_report
+
+    url = _operator_url(args, config, "deliveries retry")
+    if url is None:
+        return 2
+    database = Database(url)
+    try:
+        await _check_schema(database)
+        async with database.unit_of_work() as uow:
+            outcome = await uow.delivery_report.retry(args.ids, datetime.now(UTC))
+            await uow.commit()
+    finally:
+        await database.dispose()
+    done, refused = retry_report(outcome)
+    for line in refused:
+        print(f"gatherbot deliveries retry: {line}", file=sys.stderr)
+    if done:
+        print("\n".join(done))
+    return 1 if refused else 0
+
+
+def _operator_url(args: argparse.Namespace, config: Config, name: str) -> str | None:
+    """The database an operator command looks into, named outright: by default it would be
+    an empty `gatherbot.db` made in the current folder. None after saying so."""
+    if (args.database is None) == (args.config is None):
+        print(f"gatherbot {name}: give either --database URL or --config FILE", file=sys.stderr)
+        return None
+    return str(args.database or config.bot.database_url)
+
+
+async def _check_schema(database: Database) -> None:
+    """Refuse a database that is not gatherbot's at this version's schema (a mistyped SQLite
+    path makes an empty one), whose tables the queries would not find."""
+    from alembic.migration import MigrationContext
+
+    from storage.database import READ_ONLY
+    from storage.transfer import head_revision
+
+    where = redact_url(database.url)
+    try:
+        # Read-only: on SQLite it neither waits for nor holds the running bot's write lock.
+        async with database.engine.execution_options(**{READ_ONLY: True}).connect() as connection:
+            revision = await connection.run_sync(
+                lambda sync: MigrationContext.configure(sync).get_current_revision()
+            )
+    except (OSError, SQLAlchemyError) as exc:
+        # The driver's own words, first line only (SQLAlchemy appends SQL and a link).
+        reason = str(getattr(exc, "orig", None) or exc).strip().split("\n")[0]
+        raise DatabaseError(f"cannot open {where}: {reason or type(exc).__name__}") from exc
+    if revision is None:
+        raise DatabaseError(
+            f"{where} holds no gatherbot database (check --database or the config's database_url)"
+        )
+    if revision != head_revision():
+        raise DatabaseError(
+            f"{where} is at schema {revision}, this gatherbot's is {head_revision()}: use the "
+            "version the bot runs (`gatherbot db upgrade` brings an older database up to date)"
+        )
 
 
 async def _health(args: argparse.Namespace, config: Config) -> int:

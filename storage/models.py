@@ -367,3 +367,16 @@ class PollCardRow(Base):
     chat_id: Mapped[str] = mapped_column(String(255))
     message_id: Mapped[str] = mapped_column(String(64))
     posted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class BotStateRow(Base):
+    """What the running bots remember about their own config, by name: e.g. the default
+    reminder offsets the planned reminders were made with (storage/reminder_defaults.py).
+    Not exported: it describes the config of the bots on this database, not the community's
+    data (storage/transfer.py)."""
+
+    __tablename__ = "bot_state"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -4,8 +4,11 @@ into an empty database of either kind.
 
 Every table of the schema is written, so whatever a later migration adds travels too: events,
 occurrences called off, answers, people and their linked identities, channel links, cards,
-polls and the deliveries still pending. The file names the schema revision it was written at;
-it is loaded only by a gatherbot at that same revision (upgrade the old database first).
+polls and the deliveries still pending. All but `bot_state`, which describes the config of
+the bots that ran on the old database (the default reminders their plans were made with), not
+the community's data: the first bot to start on the new one records its own and plans the
+events' reminders again once. The file names the schema revision it was written at; it is
+loaded only by a gatherbot at that same revision (upgrade the old database first).
 """
 
 from __future__ import annotations
@@ -16,17 +19,19 @@ from typing import Any
 
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Column, DateTime, Enum, Integer, Table, func, insert, select, text
+from sqlalchemy import Column, DateTime, Enum, Integer, Table, delete, func, insert, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.database import READ_ONLY, Database, alembic_config
-from storage.models import Base, UTCDateTime
+from storage.models import Base, BotStateRow, UTCDateTime
 
 FORMAT = "gatherbot-export"
 VERSION = 1
 # Rows per INSERT: executemany in batches keeps memory flat for large databases.
 BATCH = 500
+# The tables moved, in an order that inserts what rows refer to first.
+TABLES = [t for t in Base.metadata.sorted_tables if t.name != BotStateRow.__tablename__]
 
 
 class TransferError(Exception):
@@ -83,7 +88,7 @@ async def export_data(database: Database, now: datetime) -> dict[str, Any]:
                 f"{head_revision()}: run `gatherbot db upgrade` first"
             )
         tables: dict[str, Any] = {}
-        for table in Base.metadata.sorted_tables:
+        for table in TABLES:
             result = await connection.execute(select(table).order_by(*table.primary_key.columns))
             columns = list(table.columns)
             tables[table.name] = {
@@ -120,7 +125,7 @@ def _check(data: Any) -> None:
             f"{head_revision()}: import it with the gatherbot version that wrote it, or "
             "upgrade the old database (`gatherbot db upgrade`) and export it again"
         )
-    known = {table.name for table in Base.metadata.sorted_tables}
+    known = {table.name for table in TABLES}
     tables = data.get("tables")
     if not isinstance(tables, dict) or set(tables) - known:
         raise TransferError("the export's tables do not match this gatherbot's schema")
@@ -141,7 +146,10 @@ async def import_data(database: Database, data: Any) -> None:
                 "the database already holds data (" + ", ".join(filled) + "): import only "
                 "into an empty database, so nothing in it is mixed up or overwritten"
             )
-        for table in Base.metadata.sorted_tables:
+        # A bot that ran on this empty database recorded its defaults; the plans coming in
+        # were made with the old database's: forgotten, the next start plans them again.
+        await connection.execute(delete(BotStateRow))
+        for table in TABLES:
             exported = data["tables"].get(table.name)
             if exported:
                 await _insert(connection, table, exported["rows"])
@@ -151,7 +159,7 @@ async def import_data(database: Database, data: Any) -> None:
 
 async def _filled_tables(connection: AsyncConnection) -> list[str]:
     filled = []
-    for table in Base.metadata.sorted_tables:
+    for table in TABLES:
         rows = await connection.scalar(select(func.count()).select_from(table))
         if rows:
             filled.append(f"{rows} in {table.name}")
@@ -171,7 +179,7 @@ async def _insert(connection: AsyncConnection, table: Table, rows: list[list[Any
 async def _advance_sequences(connection: AsyncConnection) -> None:
     """Rows came with their ids: PostgreSQL's id sequences must start after them, or the next
     event would get an id that is taken."""
-    for table in Base.metadata.sorted_tables:
+    for table in TABLES:
         keys = list(table.primary_key.columns)
         if len(keys) != 1 or not isinstance(keys[0].type, Integer) or keys[0].name != "id":
             continue

@@ -9,11 +9,13 @@ from types import TracebackType
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.deliveries import DeliveryRepository
+from storage.delivery_report import DeliveryReportRepository
 from storage.feeds import FeedRepository
 from storage.identities import IdentityRepository
 from storage.models import PollCardRow, PostedCardRow
 from storage.pages import PageRepository
 from storage.polls import PollRepository
+from storage.reminder_defaults import ReminderDefaultsRepository
 from storage.repositories import (
     CardRepository,
     ChannelRepository,
@@ -39,10 +41,12 @@ class UnitOfWork:
     poll_cards: CardRepository
     reminders: ReminderOptInRepository
     deliveries: DeliveryRepository
+    delivery_report: DeliveryReportRepository
     feeds: FeedRepository
     identities: IdentityRepository
     pages: PageRepository
     polls: PollRepository
+    reminder_defaults: ReminderDefaultsRepository
 
     def __init__(
         self,
@@ -69,10 +73,12 @@ class UnitOfWork:
         self.poll_cards = CardRepository(session, PollCardRow, PollCardRow.poll_id)
         self.reminders = ReminderOptInRepository(session)
         self.deliveries = DeliveryRepository(session, lock_rows=self._lock_rows)
+        self.delivery_report = DeliveryReportRepository(session)
         self.feeds = FeedRepository(session)
         self.identities = IdentityRepository(session, lock_rows=self._lock_rows)
         self.pages = PageRepository(session)
         self.polls = PollRepository(session, lock_rows=self._lock_rows)
+        self.reminder_defaults = ReminderDefaultsRepository(session)
         return self
 
     async def __aexit__(

@@ -109,6 +109,7 @@ class Chat:
         admins: tuple[str, ...] = (),
         clock: Clock | None = None,
         digest: str = "",
+        reminders: tuple[str, ...] = ("1d", "1h"),
         web: WebSection | None = None,
     ) -> None:
         self.clock = clock or Clock()
@@ -119,7 +120,7 @@ class Chat:
         outbox = Outbox()
         outbox.register(self.network)
         outbox.register(self.other)
-        settings = BotSection(timezone=timezone, admins=admins, digest=digest)
+        settings = BotSection(timezone=timezone, admins=admins, digest=digest, reminders=reminders)
         self.core = Core(database, settings, outbox, self.clock, web=web)
         # Not started: `deliver` runs what is due by the chat's clock, as the bot's scheduler
         # would at that moment. Like the bot's, it is woken when a command plans something.

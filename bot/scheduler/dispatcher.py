@@ -38,7 +38,7 @@ from bot.ports import Outbox, Undeliverable
 from bot.replies import Notice, Reply, with_prefix
 from bot.scheduler import messages
 from bot.scheduler.digest import compose_digest, digest_spec, plan_digest
-from bot.scheduler.plan import occurrence_id, plan_event
+from bot.scheduler.plan import occurrence_id, plan_event, replan_if_defaults_changed
 from storage import Database
 from storage.database import unreachable
 from storage.deliveries import (
@@ -78,6 +78,9 @@ STOP_WAIT = 3.0
 MOST_IN_FLIGHT = 2000
 # Finished deliveries are kept this long after they were due, then pruned.
 KEEP = timedelta(days=30)
+# How often a sender looks at the table for what others (another process, an operator's
+# `gatherbot deliveries retry`) made due, when nothing woke it sooner.
+POLL = timedelta(seconds=30)
 
 
 def _utc_now() -> datetime:
@@ -97,7 +100,7 @@ class Dispatcher:
         name: str | None = None,
         batch: int = 200,
         concurrency: int = 8,
-        poll: timedelta = timedelta(seconds=30),
+        poll: timedelta = POLL,
     ) -> None:
         self._database = database
         self._outbox = outbox
@@ -146,6 +149,7 @@ class Dispatcher:
         self._scheduler = scheduler
         self._database.on_planned = self.due
         await self.plan_digests()
+        await self.follow_default_reminders()
         self._worker = asyncio.create_task(self._work(), name="deliveries")
         self._stopping = False
         self.kick()  # whatever came due while the bot was down
@@ -478,6 +482,18 @@ class Dispatcher:
             for channel in await uow.channels.with_digest(by_default=bool(self._settings.digest)):
                 await plan_digest(uow, channel, self._settings, now)
             await uow.commit()
+
+    async def follow_default_reminders(self) -> None:
+        """After a restart with other `[bot] reminders` than the reminders were planned with:
+        plan every event that may follow them again (once, whichever bot starts first)."""
+        async with self._database.unit_of_work() as uow:
+            events = await replan_if_defaults_changed(
+                uow, self._settings.reminder_offsets, self._clock()
+            )
+            await uow.commit()
+        if events:
+            defaults = ",".join(self._settings.reminders) or "none"
+            log.info("[bot] reminders is now %s: planning %d events again", defaults, events)
 
     async def _renew(self) -> None:
         if not self._in_flight:

@@ -12,7 +12,7 @@ from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from bot.domain import EventStatus
-from bot.language.durations import format_offset, parse_offsets
+from bot.language.durations import format_offset, format_offsets, parse_offsets
 from bot.when.recurrence import next_starts, occurrence_key
 from storage import UnitOfWork
 from storage.deliveries import REMIND, START, Planned, planned_key
@@ -42,6 +42,27 @@ async def plan_event(
         cancelled = set(await uow.events.cancelled_occurrences(event_id))
         wanted = wanted_deliveries(event, channels, people, now, defaults, cancelled)
     await uow.deliveries.replan_event(event_id, wanted, now)
+
+
+async def replan_if_defaults_changed(
+    uow: UnitOfWork, defaults: tuple[timedelta, ...], now: datetime
+) -> int:
+    """When the config's default reminders are not those the planned reminders were made
+    with, ask for every event that may follow them to be planned again (inside ``uow``; the
+    caller commits). Returns how many events were asked for.
+
+    A database that has no defaults recorded (from before they were, or freshly imported)
+    has reminders planned with whatever the config said then, which nobody knows: it is
+    planned again once rather than trusted (a plan that was right already stays as it is).
+    An event with a `remind=` of its own does not follow the defaults and is left alone; one
+    whose channels all set their own is planned again all the same, which changes nothing.
+
+    Two bots starting at once with new defaults: only one of them asks (see
+    ReminderDefaultsRepository.adopt); had both asked, planning an event twice is planning
+    it once (see above), so the second ask would only cost time."""
+    if not await uow.reminder_defaults.adopt(format_offsets(defaults), now):
+        return 0
+    return await uow.reminder_defaults.request_plans(now)
 
 
 def wanted_deliveries(

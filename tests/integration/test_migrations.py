@@ -37,6 +37,7 @@ TABLES = {
     "poll_votes",
     "poll_channels",
     "poll_cards",
+    "bot_state",
 }
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
 
