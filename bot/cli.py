@@ -14,12 +14,10 @@ import signal
 import sys
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 from pathlib import Path
-
-from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import running_bot
 from bot.config import Config, ConfigError, load_config
@@ -346,14 +344,9 @@ async def _deliveries(args: argparse.Namespace, config: Config) -> int:
     url = _operator_url(args, config, "deliveries")
     if url is None:
         return 2
-    database = Database(url)
-    try:
-        await _check_schema(database)
-        async with database.unit_of_work(read_only=True) as uow:
-            problems = await uow.delivery_report.problems(failed_only=args.failed, limit=args.limit)
-            counts = await uow.delivery_report.counts()
-    finally:
-        await database.dispose()
+    async with _checked_database(url) as database, database.unit_of_work(read_only=True) as uow:
+        problems = await uow.delivery_report.problems(failed_only=args.failed, limit=args.limit)
+        counts = await uow.delivery_report.counts()
     print(problems_table(problems, counts, failed_only=args.failed))
     return 0
 
@@ -364,14 +357,9 @@ async def _retry_deliveries(args: argparse.Namespace, config: Config) -> int:
     url = _operator_url(args, config, "deliveries retry")
     if url is None:
         return 2
-    database = Database(url)
-    try:
-        await _check_schema(database)
-        async with database.unit_of_work() as uow:
-            outcome = await uow.delivery_report.retry(args.ids, datetime.now(UTC))
-            await uow.commit()
-    finally:
-        await database.dispose()
+    async with _checked_database(url) as database, database.unit_of_work() as uow:
+        outcome = await uow.delivery_report.retry(args.ids, datetime.now(UTC))
+        await uow.commit()
     done, refused = retry_report(outcome)
     for line in refused:
         print(f"gatherbot deliveries retry: {line}", file=sys.stderr)
@@ -389,34 +377,30 @@ def _operator_url(args: argparse.Namespace, config: Config, name: str) -> str | 
     return str(args.database or config.bot.database_url)
 
 
-async def _check_schema(database: Database) -> None:
-    """Refuse a database that is not gatherbot's at this version's schema (a mistyped SQLite
-    path makes an empty one), whose tables the queries would not find."""
-    from alembic.migration import MigrationContext
+@contextlib.asynccontextmanager
+async def _checked_database(url: str) -> AsyncIterator[Database]:
+    """The database at ``url``, refused unless it is gatherbot's at this version's schema (a
+    mistyped SQLite path makes an empty one), whose tables the queries would not find."""
+    from storage.database import head_revision
 
-    from storage.database import READ_ONLY
-    from storage.transfer import head_revision
-
-    where = redact_url(database.url)
+    database = Database(url)
     try:
-        # Read-only: on SQLite it neither waits for nor holds the running bot's write lock.
-        async with database.engine.execution_options(**{READ_ONLY: True}).connect() as connection:
-            revision = await connection.run_sync(
-                lambda sync: MigrationContext.configure(sync).get_current_revision()
+        where = redact_url(url)
+        revision = await database.schema()
+        if revision is None:
+            raise DatabaseError(
+                f"{where} holds no gatherbot database (check --database or the config's "
+                "database_url)"
             )
-    except (OSError, SQLAlchemyError) as exc:
-        # The driver's own words, first line only (SQLAlchemy appends SQL and a link).
-        reason = str(getattr(exc, "orig", None) or exc).strip().split("\n")[0]
-        raise DatabaseError(f"cannot open {where}: {reason or type(exc).__name__}") from exc
-    if revision is None:
-        raise DatabaseError(
-            f"{where} holds no gatherbot database (check --database or the config's database_url)"
-        )
-    if revision != head_revision():
-        raise DatabaseError(
-            f"{where} is at schema {revision}, this gatherbot's is {head_revision()}: use the "
-            "version the bot runs (`gatherbot db upgrade` brings an older database up to date)"
-        )
+        if revision != head_revision():
+            raise DatabaseError(
+                f"{where} is at schema {revision}, this gatherbot's is {head_revision()}: use "
+                "the version the bot runs (`gatherbot db upgrade` brings an older database up "
+                "to date)"
+            )
+        yield database
+    finally:
+        await database.dispose()
 
 
 async def _health(args: argparse.Namespace, config: Config) -> int:

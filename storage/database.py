@@ -10,6 +10,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
@@ -116,6 +118,15 @@ class Database:
         except (OSError, SQLAlchemyError) as exc:
             raise DatabaseError(f"cannot open {redact_url(self.url)}: {_reason(exc)}") from exc
 
+    async def schema(self) -> str | None:
+        """The migration the database is at (see schema_revision), read without SQLite's write
+        lock, so a running bot is not held up; DatabaseError when it cannot be opened."""
+        try:
+            async with self.engine.execution_options(**{READ_ONLY: True}).connect() as connection:
+                return await connection.run_sync(schema_revision)
+        except (OSError, SQLAlchemyError) as exc:
+            raise DatabaseError(f"cannot open {redact_url(self.url)}: {_reason(exc)}") from exc
+
     async def dispose(self) -> None:
         await self.engine.dispose()
 
@@ -160,6 +171,18 @@ def alembic_config(connection: Connection | None = None) -> Config:
     if connection is not None:
         config.attributes["connection"] = connection
     return config
+
+
+def head_revision() -> str:
+    """The newest migration: the schema this gatherbot reads and writes."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def schema_revision(connection: Connection) -> str | None:
+    """The migration the database is at; None for one without gatherbot's schema."""
+    return MigrationContext.configure(connection).get_current_revision()
 
 
 def _upgrade(connection: Connection) -> None:

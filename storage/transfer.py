@@ -17,13 +17,10 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Column, DateTime, Enum, Integer, Table, delete, func, insert, select, text
-from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.database import READ_ONLY, Database, alembic_config
+from storage.database import READ_ONLY, Database, head_revision, schema_revision
 from storage.models import Base, BotStateRow, UTCDateTime
 
 FORMAT = "gatherbot-export"
@@ -36,16 +33,6 @@ TABLES = [t for t in Base.metadata.sorted_tables if t.name != BotStateRow.__tabl
 
 class TransferError(Exception):
     """The export cannot be written or loaded; the message says why and what to do."""
-
-
-def head_revision() -> str:
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head is not None
-    return head
-
-
-def _revision(connection: Connection) -> str | None:
-    return MigrationContext.configure(connection).get_current_revision()
 
 
 def _is_instant(column: Column[Any]) -> bool:
@@ -81,7 +68,7 @@ async def export_data(database: Database, now: datetime) -> dict[str, Any]:
         # whole export keeps answers and their events consistent while the bot runs.
         engine = engine.execution_options(isolation_level="REPEATABLE READ")
     async with engine.connect() as connection:
-        revision = await connection.run_sync(_revision)
+        revision = await connection.run_sync(schema_revision)
         if revision != head_revision():
             raise TransferError(
                 f"the database is at schema {revision or 'none'}, this gatherbot's is "
