@@ -134,17 +134,10 @@ async def event(ctx: Context, args: EventIdArgs) -> list[Reply]:
         channels = await uow.channels.linked_to(view.id)
         row = await uow.events.get(view.id)
         assert row is not None
-        # The reminders this channel gets, or where it is not announced, the event's own.
-        asked_in = ctx.message.channel
-        channel = next(
-            (
-                c
-                for c in channels
-                if (c.platform, c.network, c.external_id)
-                == (asked_in.platform, asked_in.network, asked_in.id)
-            ),
-            None,
-        ) or await uow.channels.get(row.origin_channel_id)
+        # The reminders this channel gets; where it is not announced, its home channel's.
+        here = await uow.channels.find(ctx.message.channel)
+        linked_here = here is not None and any(c.id == here.id for c in channels)
+        channel = here if linked_here else await uow.channels.get(row.origin_channel_id)
     dates = [
         (start, key, key in cancelled)
         for start, key in coming_dates(view, ctx.now, cancelled, DATES_SHOWN)

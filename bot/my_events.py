@@ -36,19 +36,22 @@ async def myevents(ctx: Context, _args: NoArgs) -> list[Reply]:
     async with ctx.database.unit_of_work(read_only=True) as uow:
         person_id = await uow.people.answering_as(ctx.message.sender)
         channel = None if private else await uow.channels.find(ctx.message.channel)
-        answered: list[Answered] = []
+        upcoming: list[tuple[EventView, RsvpRow]] = []
+        shown: list[Answered] = []
         if person_id is not None and (private or channel is not None):
-            answered = await _upcoming(
+            upcoming = await _upcoming(
                 uow, person_id, ctx.now, None if channel is None else channel.id
             )
+            # Places in line are looked up for the lines shown only.
+            shown = [await _answered(uow, person_id, *each) for each in upcoming[:SHOWN]]
     here = "" if private else " here"
-    if not answered:
+    if not shown:
         return [_nothing(here, private)]
-    lines = [line(bold(f"Your upcoming events{here} ({len(answered)}):"))]
-    lines += [_answer_line(each, ctx.now) for each in answered[:SHOWN]]
-    if len(answered) > SHOWN:
-        lines.append(line(f"… and {len(answered) - SHOWN} more."))
-    first = answered[0].event
+    lines = [line(bold(f"Your upcoming events{here} ({len(upcoming)}):"))]
+    lines += [_answer_line(each, ctx.now) for each in shown]
+    if len(upcoming) > SHOWN:
+        lines.append(line(f"… and {len(upcoming) - SHOWN} more."))
+    first = shown[0].event
     target = f"{first.id}@{first.occurrence}" if first.occurrence else str(first.id)
     footer: list[SpanLike] = ["Can't make it? ", cmd(f"rsvp {target} no")]
     if not private:
@@ -72,29 +75,35 @@ def _nothing(here: str, private: bool) -> Reply:
 
 async def _upcoming(
     uow: UnitOfWork, person_id: int, now: datetime, channel_id: int | None
-) -> list[Answered]:
-    """The person's answers for dates that have not ended and are not called off, soonest
-    first."""
+) -> list[tuple[EventView, RsvpRow]]:
+    """The person's answers for dates that have not ended and are not called off, each with
+    its event at that date, soonest first."""
     rows = await uow.rsvps.answers_of(person_id, now, READ_AT_MOST, channel_id=channel_id)
     keys = [(event.id, answer.occurrence) for event, answer in rows]
     counts = await uow.events.counts_at(keys)
     cancelled = await uow.events.cancelled_of(
         sorted({event.id for event, answer in rows if answer.occurrence})
     )
-    found: list[Answered] = []
+    found: list[tuple[EventView, RsvpRow]] = []
     for event, answer in rows:
         view = _at(event, answer, counts[event.id, answer.occurrence], cancelled)
-        if view.stored_status is EventStatus.CANCELLED or (view.ends_at or view.starts_at) <= now:
-            continue
-        position = 0
-        if answer.status is RsvpStatus.WAITLISTED:
-            line_up = await uow.rsvps.waiting(event.id, answer.occurrence)
-            position = next(
-                (n for n, waiting in enumerate(line_up, 1) if waiting.person_id == person_id), 0
-            )
-        found.append(Answered(view, answer.status, answer.guests, position))
-    found.sort(key=lambda each: (each.event.starts_at, each.event.id))
+        if (
+            view.stored_status is not EventStatus.CANCELLED
+            and (view.ends_at or view.starts_at) > now
+        ):
+            found.append((view, answer))
+    found.sort(key=lambda each: (each[0].starts_at, each[0].id))
     return found
+
+
+async def _answered(uow: UnitOfWork, person_id: int, view: EventView, answer: RsvpRow) -> Answered:
+    position = 0
+    if answer.status is RsvpStatus.WAITLISTED:
+        line_up = await uow.rsvps.waiting(view.id, answer.occurrence)
+        position = next(
+            (n for n, waiting in enumerate(line_up, 1) if waiting.person_id == person_id), 0
+        )
+    return Answered(view, answer.status, answer.guests, position)
 
 
 def _at(
