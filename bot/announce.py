@@ -22,6 +22,7 @@ from bot.ports import Undeliverable
 from bot.replies import Line, Notice, Reply, ReplyKind, cmd, line, with_prefix
 from bot.services.occurrences import over_at
 from bot.services.rsvp import missing_event
+from bot.visibility import require_event_visible
 from storage import UnitOfWork
 from storage.models import EventRow
 from storage.repositories import person_ref
@@ -165,6 +166,11 @@ async def announce(ctx: Context, args: LinkArgs) -> list[Reply]:
             command="announce",
         )
     roles = await ctx.roles()
+    if Role.CHANNEL_ADMIN in roles:
+        # A channel admin brings here only an event they could see: one announced where
+        # they are, or that they answered. (Asks the network, so not under the lock.)
+        async with ctx.database.unit_of_work(read_only=True) as uow:
+            await require_event_visible(ctx, uow, args.event_id, "announce", by_sender=True)
     async with ctx.database.unit_of_work() as uow:
         row = await _announceable(uow, args.event_id, ctx)
         await _require_rights(ctx, uow, row, roles, "announce", here=True)

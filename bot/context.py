@@ -35,11 +35,15 @@ class Context:
     def poll_touched(self, poll: PollView) -> None:
         self.changed_polls[poll.id] = poll
 
+    @property
+    def bot_admin(self) -> bool:
+        """Listed in the config's [bot] admins (known without asking the network)."""
+        return self.message.sender.key in self.settings.admins
+
     async def roles(self) -> frozenset[Role]:
         """The sender's roles here; asks the adapter only when a command needs them."""
         if self._roles is None:
-            sender = self.message.sender
-            platform_roles = await self.outbox.roles(sender, self.message.channel)
-            config_admin = {Role.ADMIN} if sender.key in self.settings.admins else set()
+            platform_roles = await self.outbox.roles(self.message.sender, self.message.channel)
+            config_admin = {Role.ADMIN} if self.bot_admin else set()
             self._roles = frozenset(platform_roles) | config_admin
         return self._roles

@@ -58,6 +58,9 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
     # Reported by the adapter: Telegram chat admin, IRC channel operator, console --admin.
     CHANNEL_ADMIN = "channel_admin"
+    # Reported by the adapter: in the channel now (a Telegram chat member, on an IRC
+    # channel's member list). May see what is announced there, also in a private chat.
+    MEMBER = "member"
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ from bot.errors import UserError
 from bot.language.arguments import parse_event_id
 from bot.replies import Attachment, Line, Reply, cmd, line, link, reply
 from bot.services.rsvp import missing_event
+from bot.visibility import require_event_visible
 from bot.when.recurrence import occurrence_starts
 from storage import Database, UnitOfWork
 from storage.models import EventRow
@@ -221,6 +222,7 @@ async def ics(ctx: Context, args: IcsArgs) -> list[Reply]:
     if args.event_id is None:
         return [await _channel_feed(ctx)]
     async with ctx.database.unit_of_work(read_only=True) as uow:
+        await require_event_visible(ctx, uow, args.event_id, "ics")
         found = await _event_entry(uow, args.event_id)
     if found is None:
         raise missing_event(args.event_id, "ics")

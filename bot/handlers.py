@@ -41,6 +41,7 @@ from bot.services.events import (
 )
 from bot.services.occurrences import ALL, choose, coming_dates, day_label
 from bot.services.rsvp import RsvpOutcome, missing_event, open_event, set_rsvp
+from bot.visibility import changing_visible_event, require_event_visible
 from bot.when import format_instant, zone_label
 from bot.when.recurrence import repeat_label
 from storage import UnitOfWork
@@ -134,7 +135,7 @@ async def event(ctx: Context, args: EventIdArgs) -> list[Reply]:
         channels = await uow.channels.linked_to(view.id)
         row = await uow.events.get(view.id)
         assert row is not None
-        # The reminders this channel gets; where it is not announced, its home channel's.
+        # The reminders this channel gets; asked in a private chat, its home channel's.
         here = await uow.channels.find(ctx.message.channel)
         linked_here = here is not None and any(c.id == here.id for c in channels)
         channel = here if linked_here else await uow.channels.get(row.origin_channel_id)
@@ -170,6 +171,7 @@ async def _read(
 ) -> tuple[EventView, dict[str, str]]:
     """The event as `event` and `who` show it: for a repeating one, the date asked for
     (which must be one of its dates) or its next one; and its called-off dates."""
+    await require_event_visible(ctx, uow, args.event_id, command)
     view = await uow.events.view_of(args.event_id, now=ctx.now)
     if view is None:
         raise missing_event(args.event_id, command)
@@ -218,7 +220,7 @@ async def _answer(
 ) -> RsvpOutcome:
     """Record an answer (command or button) and queue what follows from it: notices to
     whoever moved up, and fresh cards everywhere."""
-    async with ctx.database.unit_of_work() as uow:
+    async with changing_visible_event(ctx, event_id, command) as uow:
         outcome = await set_rsvp(
             uow,
             event_id=event_id,
@@ -441,7 +443,7 @@ async def _set_reminder(
     ctx: Context, event_id: int, *, wanted: bool
 ) -> tuple[EventView, tuple[timedelta, ...]]:
     """Turn someone's private reminders on or off; returns the event and when they come."""
-    async with ctx.database.unit_of_work() as uow:
+    async with changing_visible_event(ctx, event_id, "remindme") as uow:
         row = await open_event(uow, event_id, ctx.now, "remindme")
         # A linked identity's reminders are its primary's, as its answers are.
         person_id = await uow.people.save(ctx.message.sender, ctx.now)

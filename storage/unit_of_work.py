@@ -8,6 +8,7 @@ from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.audience import AudienceRepository
 from storage.deliveries import DeliveryRepository
 from storage.delivery_report import DeliveryReportRepository
 from storage.feeds import FeedRepository
@@ -47,6 +48,7 @@ class UnitOfWork:
     pages: PageRepository
     polls: PollRepository
     reminder_defaults: ReminderDefaultsRepository
+    audience: AudienceRepository
 
     def __init__(
         self,
@@ -79,6 +81,7 @@ class UnitOfWork:
         self.pages = PageRepository(session)
         self.polls = PollRepository(session, lock_rows=self._lock_rows)
         self.reminder_defaults = ReminderDefaultsRepository(session)
+        self.audience = AudienceRepository(session)
         return self
 
     async def __aexit__(

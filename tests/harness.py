@@ -48,6 +48,8 @@ class FakeNetwork:
     network: str = "net"
     sent: list[tuple[UserRef | ChannelRef, Reply]] = field(default_factory=list)
     channel_admins: set[tuple[str, str]] = field(default_factory=set)  # (user id, channel id)
+    # Everyone is in every channel but these (user id, channel id).
+    absent: set[tuple[str, str]] = field(default_factory=set)
     changed: list[EventView] = field(default_factory=list)  # refreshes asked for, in order
     polls_changed: list[PollView] = field(default_factory=list)
 
@@ -70,9 +72,11 @@ class FakeNetwork:
         self.polls_changed.append(poll)
 
     async def roles(self, user: UserRef, channel: ChannelRef) -> frozenset[Role]:
+        if (user.id, channel.id) in self.absent:
+            return frozenset()
         if (user.id, channel.id) in self.channel_admins:
-            return frozenset({Role.CHANNEL_ADMIN})
-        return frozenset()
+            return frozenset({Role.CHANNEL_ADMIN, Role.MEMBER})
+        return frozenset({Role.MEMBER})
 
     def sent_to(self, user_id: str) -> list[str]:
         return [render_plain(r) for t, r in self.sent if isinstance(t, UserRef) and t.id == user_id]
@@ -187,3 +191,7 @@ class Chat:
 
     def make_channel_admin(self, who: str, channel: str = "#main") -> None:
         self.network.channel_admins.add((f"id-{who}", channel))
+
+    def leave(self, who: str, channel: str = "#main", *, on: str = "test") -> None:
+        """``who`` is not in ``channel`` (everyone is in every channel until told)."""
+        self._on(on).absent.add((f"id-{who}", channel))

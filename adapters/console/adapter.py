@@ -145,7 +145,10 @@ class ConsoleAdapter:
         """Nothing to refresh, as for events."""
 
     async def roles(self, user: UserRef, channel: ChannelRef) -> frozenset[Role]:
-        return frozenset({Role.CHANNEL_ADMIN}) if user.id == self._admin_user else frozenset()
+        # Whoever types at the console is in its one channel.
+        if user.id == self._admin_user:
+            return frozenset({Role.CHANNEL_ADMIN, Role.MEMBER})
+        return frozenset({Role.MEMBER})
 
     def _write(self, text: str) -> None:
         self._stdout.write(text + "\n")

@@ -671,9 +671,12 @@ class IrcAdapter:
     async def roles(self, user: UserRef, channel: ChannelRef) -> frozenset[Role]:
         if channel.kind is ChannelKind.DIRECT:
             return frozenset({Role.CHANNEL_ADMIN}) if channel.id == user.id else frozenset()
+        roles = set()
+        if self._people.is_member(channel.id, user.display):
+            roles.add(Role.MEMBER)
         if self._people.is_operator(channel.id, user.display):
-            return frozenset({Role.CHANNEL_ADMIN})
-        return frozenset()
+            roles.add(Role.CHANNEL_ADMIN)
+        return frozenset(roles)
 
     def _spawn(self, coroutine: Any, name: str) -> None:
         task = asyncio.create_task(coroutine, name=f"irc:{self.network}:{name}")

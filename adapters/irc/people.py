@@ -126,6 +126,9 @@ class People:
                 return person.nick
         return None
 
+    def is_member(self, channel: str, nick: str) -> bool:
+        return fold(nick) in self._channels.get(fold(channel), {})
+
     def is_operator(self, channel: str, nick: str) -> bool:
         modes = self._channels.get(fold(channel), {}).get(fold(nick), set())
         return bool(modes & OPERATOR_MODES)

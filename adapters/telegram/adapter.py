@@ -20,6 +20,7 @@ from telegram import (
     BotCommand,
     CallbackQuery,
     Chat,
+    ChatMemberRestricted,
     ForceReply,
     InlineKeyboardMarkup,
     InputFile,
@@ -522,7 +523,7 @@ class TelegramAdapter:
         if channel.kind is ChannelKind.DIRECT and user.id == channel.id:
             return frozenset({Role.CHANNEL_ADMIN})  # your own private chat
         if user.id == f"chat:{channel.id}":
-            return frozenset({Role.CHANNEL_ADMIN})  # an anonymous admin of this group
+            return frozenset({Role.CHANNEL_ADMIN, Role.MEMBER})  # an anonymous admin here
         if not user.id.lstrip("-").isdigit():
             return frozenset()
         key = (int(channel.id), int(user.id))
@@ -535,8 +536,19 @@ class TelegramAdapter:
             log.warning("telegram: could not look up a chat member: %s", type(exc).__name__)
             return frozenset()
         admin = member.status in (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR)
-        roles = frozenset({Role.CHANNEL_ADMIN}) if admin else frozenset()
-        self._role_cache[key] = (time.monotonic() + ROLE_CACHE_SECONDS, roles)
+        # A restricted member may still be in the chat (or may have left it).
+        present = (
+            admin
+            or member.status == ChatMemberStatus.MEMBER
+            or (isinstance(member, ChatMemberRestricted) and member.is_member)
+        )
+        roles = frozenset(
+            ({Role.CHANNEL_ADMIN} if admin else set()) | ({Role.MEMBER} if present else set())
+        )
+        if present:
+            # Not kept when absent: someone who just joined and opens a card's link
+            # is let in at once.
+            self._role_cache[key] = (time.monotonic() + ROLE_CACHE_SECONDS, roles)
         return roles
 
     def _require_app(self) -> Application:  # type: ignore[type-arg]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.domain import ChannelKind
 from storage import Database
 from tests.harness import Chat
 
@@ -165,19 +166,20 @@ async def test_event_shows_the_details(chat: Chat) -> None:
 
 
 async def test_event_shows_the_reminders_the_channel_really_gets(chat: Chat) -> None:
-    """The event's own remind=, else the channel's `settings remind=`, else the default; in
-    a channel it is not announced in, those of the channel it was created in."""
+    """The event's own remind=, else the channel's `settings remind=`, else the default;
+    asked in a private chat, those of the channel it was created in."""
     await chat.say("!newevent Coffee | tomorrow 18:00", "olga")
 
     async def reminders(channel: str = "#main") -> str:
-        shown = (await chat.say("!event 1", channel=channel)).splitlines()
+        kind = ChannelKind.DIRECT if channel == "bob" else ChannelKind.GROUP
+        shown = (await chat.say("!event 1", "bob", channel=channel, kind=kind)).splitlines()
         return next(row for row in shown if row.startswith("Reminders: "))
 
     assert await reminders() == "Reminders: 1d,1h before (the default)"
     chat.make_channel_admin("olga")
     await chat.say("!settings remind=3h", "olga")
     assert await reminders() == "Reminders: 3h before (the channel's setting)"
-    assert await reminders("#elsewhere") == "Reminders: 3h before (the channel's setting)"
+    assert await reminders("bob") == "Reminders: 3h before (the channel's setting)"
     await chat.say("!announce 1", "olga", channel="#other")
     assert await reminders("#other") == "Reminders: 1d,1h before (the default)"
     await chat.say("!settings remind=none", "olga")

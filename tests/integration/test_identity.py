@@ -29,6 +29,9 @@ async def chat(database: Database) -> Chat:
     chat = Chat(database)
     created = await chat.say("!newevent Coffee | tomorrow 18:00 | Café Nero | limit=1", "olga")
     assert created.startswith("Created #1 Coffee")
+    # Announced on the second network too, where alice also answers.
+    announced = await chat.say("!announce 1 other:net2/#main", "olga")
+    assert announced.endswith("other:net2/#main: announced, card posted."), announced
     return chat
 
 
@@ -111,6 +114,7 @@ async def test_linking_merges_answers_and_the_dropped_seat_goes_to_the_waitlist(
 ) -> None:
     await chat.say("!edit 1 limit=2", "olga")
     await chat.say("!newevent Tea | tomorrow 19:00 | Café Nero", "olga")
+    await chat.say("!announce 2 other:net2/#main", "olga")
     await chat.say("!rsvp 1", "alice")
     await chat.say("!rsvp 1 +0 from the other side", "alice", on="other")
     await chat.say("!rsvp 2 maybe", "alice", on="other")

@@ -45,8 +45,7 @@ async def test_reminders_sent_count_as_deliveries_with_their_lateness(database: 
 async def test_the_exposition_counts_pending_deliveries_per_network(database: Database) -> None:
     chat = Chat(database)
     await chat.say("!newevent Coffee | tomorrow 18:00 | remind=1d,1h", "olga")
-    chat.other.channel_admins.add(("id-olga", "#other"))
-    assert (await chat.say("!announce 1", "olga", channel="#other", on="other")).startswith("#1")
+    assert (await chat.say("!announce 1 other:net2/#other", "olga")).startswith("#1")
     families = {
         family.name: family
         for family in text_string_to_metric_families((await exposition(database)).decode())

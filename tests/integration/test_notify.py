@@ -130,6 +130,7 @@ class Offline(FakeNetwork):
 async def test_someone_offline_gets_it_when_they_are_back_and_not_after_the_event(
     chat: Chat,
 ) -> None:
+    await chat.say("!announce 1 other:net2/#main", "olga")
     irc = Offline("other", "net2")
     chat.core.outbox.register(irc)
     await chat.say("!rsvp 1 maybe", "gina", on="other")

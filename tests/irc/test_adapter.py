@@ -75,6 +75,25 @@ async def test_commands_in_every_form_are_answered_where_they_were_asked(
         )
 
 
+async def test_only_someone_in_the_channel_sees_its_event_in_private(
+    ngircd: Ngircd, irc_users: IrcUsers, tmp_path: Path
+) -> None:
+    channel = f"#{unique_name('seen')}"
+    async with irc_bot(ngircd, tmp_path, channels=(channel,)) as bot:
+        await create_event(bot.core, channel, "!newevent Coffee | tomorrow 18:00 | Café Nero")
+        frank = await irc_users.connect(ngircd, unique_name("frank"))
+        await frank.privmsg("gatherbot", "!who 1")
+        refused = await frank.wait_for(from_bot())
+        assert refused.text.startswith("#1 is shown only in the channels it is announced in")
+        await frank.join(channel)
+        await frank.privmsg("gatherbot", "!who 1")
+        assert (await frank.wait_for(from_bot())).text.startswith("\x02#1 Coffee\x02")
+        await frank.wait_for(said("Nobody is going yet"))
+        await frank.part(channel)
+        await frank.privmsg("gatherbot", "!rsvp 1")
+        assert (await frank.wait_for(from_bot())).text.startswith("#1 is shown only")
+
+
 async def test_someone_without_an_account_may_rsvp_but_not_organise(
     ngircd: Ngircd, irc_users: IrcUsers, tmp_path: Path
 ) -> None:

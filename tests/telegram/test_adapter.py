@@ -172,6 +172,32 @@ async def test_a_deep_link_in_private_chat_shows_the_event_with_buttons(
     assert "rsvp:1:going" in buttons(message)
 
 
+async def test_someone_who_left_the_group_is_not_shown_its_event_privately(
+    telegram: Telegram,
+) -> None:
+    await telegram.say("/newevent Coffee | 2026-12-05 18:00 | Café Nero")
+    await telegram.say("/rsvp 1 I bring the cake", telegram.bob)
+    mallory = telegram.api.user(66, "Mallory")
+    telegram.api.set_member_status(telegram.group, mallory, "left")
+    private = telegram.api.private(mallory)
+    telegram.api.send_text(private, mallory, "/who 1")
+    refused = await telegram.next_message(mallory["id"], 0)
+    assert refused.text == (
+        "#1 is shown only in the channels it is announced in, and I can't see you in one of "
+        "them. Ask there, e.g. <code>/who 1</code>."
+    )
+    # Back in the group, the card's link works at once.
+    telegram.api.set_member_status(telegram.group, mallory, "member")
+    telegram.api.send_text(private, mallory, "/start ev_1")
+    card = await telegram.next_message(mallory["id"], 1)
+    assert card.text is not None
+    assert card.text.startswith("<b>#1 Coffee</b>")
+    telegram.api.send_text(private, mallory, "/who 1")
+    who = await telegram.next_message(mallory["id"], 2)
+    assert who.text is not None
+    assert "I bring the cake" in who.text
+
+
 async def test_group_admins_and_anonymous_admins_may_set_the_zone_members_may_not(
     telegram: Telegram,
 ) -> None:

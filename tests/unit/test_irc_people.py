@@ -67,3 +67,16 @@ def test_leaving_a_channel_drops_what_we_knew_of_it() -> None:
     people.names("#meetup", ["@alice"])
     people.renamed("alice", "[alice]")
     assert people.is_operator("#meetup", "{ALICE}")  # RFC 1459 case folding
+
+
+def test_a_channel_member_is_on_its_list_until_they_part_quit_or_are_renamed_away() -> None:
+    people = People()
+    people.names("#meetup", ["@olga", "+bob!b@host"])
+    people.joined("#meetup", "alice")
+    assert all(people.is_member("#MEETUP", nick) for nick in ("olga", "Bob", "alice"))
+    assert not people.is_member("#other", "alice")
+    people.left("#meetup", "alice")
+    people.quit("bob")
+    people.renamed("olga", "olga_away")
+    assert not any(people.is_member("#meetup", nick) for nick in ("alice", "bob", "olga"))
+    assert people.is_member("#meetup", "olga_away")
