@@ -120,6 +120,17 @@ class Counts:
     not_going: int = 0
 
 
+# An event given no end is taken to last this long: until then people may still answer it,
+# and `events`, `myevents` and the pages still list it (a meetup at 18:00 is not over at
+# 18:01 for whoever is running late).
+OPEN_ENDED = timedelta(hours=2)
+
+
+def length_of(starts_at: datetime, ends_at: datetime | None) -> timedelta:
+    """How long an event (each date of a series) lasts; OPEN_ENDED when it has no end."""
+    return OPEN_ENDED if ends_at is None else ends_at - starts_at
+
+
 @dataclass(frozen=True, slots=True)
 class EventView:
     """A read-only picture of an event, the way replies and adapters see it."""
@@ -157,9 +168,15 @@ class EventView:
     def status(self, now: datetime) -> EventStatus:
         if self.stored_status is EventStatus.CANCELLED:
             return EventStatus.CANCELLED
-        if (self.ends_at or self.starts_at) <= now and not self.continues:
+        if self.over_at <= now and not self.continues:
             return EventStatus.PAST
         return EventStatus.SCHEDULED
+
+    @property
+    def over_at(self) -> datetime:
+        """When this event (this date of a series) is over: its end, or OPEN_ENDED after
+        its start."""
+        return self.starts_at + length_of(self.starts_at, self.ends_at)
 
     @property
     def seats_left(self) -> int | None:

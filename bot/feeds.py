@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from bot.calendar import MEDIA_TYPE, CalendarEvent, calendar_file
 from bot.config import WebSection
 from bot.context import Context
-from bot.domain import ChannelKind, Counts, EventStatus, EventView
+from bot.domain import ChannelKind, Counts, EventStatus, EventView, length_of
 from bot.errors import UserError
 from bot.language.arguments import parse_event_id
 from bot.replies import Attachment, Line, Reply, cmd, line, link, reply
@@ -180,7 +180,7 @@ def _entry(row: EventRow, view: EventView, cancelled: Collection[str] = ()) -> C
 
 def _dates_since(row: EventRow, since: datetime) -> bool:
     """Whether a series has a date that ends after ``since``."""
-    length = timedelta() if row.ends_at is None else row.ends_at - row.starts_at
+    length = length_of(row.starts_at, row.ends_at)
     return bool(
         occurrence_starts(row.starts_at, row.timezone, row.repeat, after=since - length, count=1)
     )

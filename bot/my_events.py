@@ -87,10 +87,7 @@ async def _upcoming(
     found: list[tuple[EventView, RsvpRow]] = []
     for event, answer in rows:
         view = _at(event, answer, counts[event.id, answer.occurrence], cancelled)
-        if (
-            view.stored_status is not EventStatus.CANCELLED
-            and (view.ends_at or view.starts_at) > now
-        ):
+        if view.stored_status is not EventStatus.CANCELLED and view.over_at > now:
             found.append((view, answer))
     found.sort(key=lambda each: (each[0].starts_at, each[0].id))
     return found

@@ -9,10 +9,9 @@ from datetime import datetime
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
-from sqlalchemy.sql import ColumnElement
 
 from storage.models import EventChannelRow, EventRow, FeedTokenRow, IdentityLinkRow
-from storage.repositories import _insert_ignoring_duplicates
+from storage.repositories import _insert_ignoring_duplicates, ends_since
 
 # 32 URL-safe characters: 192 random bits, beyond any guessing.
 _TOKEN_BYTES = 24
@@ -62,7 +61,7 @@ class FeedRepository:
         )
         rows = await self._session.scalars(
             _with_organizer()
-            .where(linked, EventRow.repeat == "", _ends_since(since))
+            .where(linked, EventRow.repeat == "", ends_since(since))
             .order_by(EventRow.starts_at, EventRow.id)
             .limit(limit)
         )
@@ -73,10 +72,6 @@ class FeedRepository:
             .limit(limit)
         )
         return [*rows, *series]
-
-
-def _ends_since(since: datetime) -> ColumnElement[bool]:
-    return func.coalesce(EventRow.ends_at, EventRow.starts_at) >= since
 
 
 def _with_organizer() -> Select[EventRow]:

@@ -11,7 +11,7 @@ from sqlalchemy import Select, and_, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from bot.domain import ChannelRef, Counts, EventStatus, EventView
+from bot.domain import OPEN_ENDED, ChannelRef, Counts, EventStatus, EventView
 from bot.when.recurrence import next_starts, occurrence_key
 from storage.models import ChannelRow, EventChannelRow, EventRow
 from storage.repositories import EventRepository, at_occurrence, event_view
@@ -56,7 +56,7 @@ class PageRepository:
                 EventRow.repeat == "",
                 or_(
                     and_(EventRow.ends_at.is_not(None), EventRow.ends_at > now),
-                    and_(EventRow.ends_at.is_(None), EventRow.starts_at > now),
+                    and_(EventRow.ends_at.is_(None), EventRow.starts_at > now - OPEN_ENDED),
                 ),
             )
             .order_by(EventRow.starts_at, EventRow.id)

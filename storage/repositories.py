@@ -32,6 +32,7 @@ from sqlalchemy.orm import InstrumentedAttribute, selectinload
 from sqlalchemy.sql import ColumnElement, Executable, FromClause
 
 from bot.domain import (
+    OPEN_ENDED,
     Attendee,
     ChannelKind,
     ChannelRef,
@@ -69,6 +70,15 @@ RowT = TypeVar("RowT", bound=Base)
 
 # Answers of someone who means to come: what their calendars and lists show.
 _COMING = (RsvpStatus.GOING, RsvpStatus.MAYBE, RsvpStatus.WAITLISTED)
+
+
+def ends_since(since: datetime) -> ColumnElement[bool]:
+    """An event that happens once and ends at ``since`` or later (OPEN_ENDED after its start
+    when it has no end)."""
+    return or_(
+        EventRow.ends_at >= since,
+        and_(EventRow.ends_at.is_(None), EventRow.starts_at >= since - OPEN_ENDED),
+    )
 
 
 def person_ref(row: PersonRow) -> UserRef:
@@ -349,7 +359,7 @@ _COMING_ONCE = (
     _events.repeat == literal_column("''"),
     or_(
         and_(_events.ends_at.is_not(None), _events.ends_at > bindparam("now")),
-        and_(_events.ends_at.is_(None), _events.starts_at > bindparam("now")),
+        and_(_events.ends_at.is_(None), _events.starts_at > bindparam("started_after")),
     ),
 )
 # The page is chosen first, so the counts are worked out for the events shown only: in a
@@ -759,7 +769,7 @@ class EventRepository:
         next occurrence that has not started and is not called off. One query when no
         repeating event is linked here (two when a page is full); three more when some
         are."""
-        where = {"channel_id": channel_id, "now": now}
+        where = {"channel_id": channel_id, "now": now, "started_after": now - OPEN_ENDED}
         rows = (await self._session.execute(_UPCOMING, {**where, "limit": limit})).all()
         views, total = [_view_of(row) for row in rows], len(rows)
         if total == limit:  # there may be more
@@ -1030,7 +1040,7 @@ class RsvpRepository:
                 or_(
                     and_(
                         RsvpRow.occurrence == "",
-                        func.coalesce(EventRow.ends_at, EventRow.starts_at) >= since,
+                        ends_since(since),
                     ),
                     and_(RsvpRow.occurrence != "", RsvpRow.occurrence >= day_before),
                 ),

@@ -5,9 +5,9 @@ when it is no date of the series, is over, or is called off."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from bot.domain import EventView
+from bot.domain import EventView, length_of
 from bot.errors import UserError
 from bot.replies import SpanLike, cmd
 from bot.when.recurrence import (
@@ -91,7 +91,7 @@ def choose(
             *_next(event, now, cancelled, command),
             command=command,
         )
-    length = timedelta() if event.ends_at is None else event.ends_at - event.starts_at
+    length = length_of(event.starts_at, event.ends_at)
     if start + length <= now:
         raise UserError(
             f"{name} on {day_label(start, event)} is over. ",
@@ -117,9 +117,10 @@ def _next(
 
 
 def over_at(event: EventRow, now: datetime) -> datetime:
-    """When the event is over: its end (or start); for a repeating event, the end of its
-    occurrence that ends next, or of its first when none is left (in the past then)."""
-    length = timedelta() if event.ends_at is None else event.ends_at - event.starts_at
+    """When the event is over: its end (or OPEN_ENDED after its start); for a repeating
+    event, the end of its occurrence that ends next, or of its first when none is left (in
+    the past then)."""
+    length = length_of(event.starts_at, event.ends_at)
     if not event.repeat:
         return event.starts_at + length
     coming = occurrence_starts(

@@ -84,9 +84,7 @@ async def set_rsvp(
             )
             assert seating is not None  # the event is locked: it cannot have gone
     event = seating.event
-    _refuse_closed(
-        event.id, event.title, event.stored_status, event.ends_at or event.starts_at, now
-    )
+    _refuse_closed(event.id, event.title, event.stored_status, event.over_at, now)
     person_id = seating.person_id
     if person_id is None or seating.person_as_stored != (person.display, person.verified):
         person_id = await uow.people.save(person, now)

@@ -125,7 +125,7 @@ async def test_events_lists_only_this_channels_upcoming_events_soonest_first(
     await chat.say("!newevent Over soon | in 2 hours", "olga")
     await chat.say("!newevent Next | 2026-11-22 18:00-20:00", "olga")
     await chat.say("!cancel 4", "olga")
-    chat.clock.advance(hours=3)
+    chat.clock.advance(hours=4, minutes=1)  # "Over soon" has no end: it was over at 2 h
 
     assert (await chat.say("!events")).splitlines() == [
         "Upcoming events (3):",
@@ -145,6 +145,18 @@ async def test_an_event_under_way_is_still_listed_until_it_ends(chat: Chat) -> N
     assert "#1 Hackathon" in await chat.say("!events")
     chat.clock.advance(hours=6)
     assert (await chat.say("!events")).startswith("No upcoming events here.")
+
+
+async def test_an_event_without_an_end_takes_latecomers_for_two_hours(chat: Chat) -> None:
+    """A meetup at 18:00 is not over at 18:01: it counts as two hours long."""
+    await chat.say("!newevent Coffee | 2026-11-21 14:00", "olga")
+    chat.clock.advance(hours=3, minutes=59)  # 15:59, an hour and 59 minutes in
+    assert "#1 Coffee" in await chat.say("!events")
+    assert (await chat.say("!rsvp 1", "bob")).startswith("bob: you're going to #1 Coffee")
+    assert "#1 Coffee" in await chat.say("!myevents", "bob", channel="bob", kind=ChannelKind.DIRECT)
+    chat.clock.advance(minutes=1)
+    assert (await chat.say("!events")).startswith("No upcoming events here.")
+    assert (await chat.say("!rsvp 1", "carol")).startswith("#1 Coffee is already over.")
 
 
 async def test_event_shows_the_details(chat: Chat) -> None:
@@ -330,7 +342,7 @@ async def test_a_cancelled_or_finished_event_cannot_be_edited(chat: Chat) -> Non
     await chat.say("!newevent Coffee | tomorrow 18:00", "olga")
     await chat.say("!newevent Tea | in 1 hour", "olga")
     await chat.say("!cancel 1", "olga")
-    chat.clock.advance(hours=2)
+    chat.clock.advance(hours=3, minutes=1)  # Tea has no end: it counts as 2 hours long
     assert (await chat.say("!edit 1 limit=3", "olga")).startswith("#1 Coffee was cancelled.")
     assert (await chat.say("!edit 2 limit=3", "olga")).startswith("#2 Tea is already over.")
 

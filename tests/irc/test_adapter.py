@@ -207,16 +207,18 @@ async def test_channel_operators_are_admins_of_their_channel(
             person = UserRef("irc", "testnet", nick, nick, verified=False)
             return await bot.adapter.roles(person, channel_ref(channel))
 
-        assert await roles(gina.nick) == {Role.CHANNEL_ADMIN}
-        assert await roles(hugo.nick) == frozenset()
+        admin, member = Role.CHANNEL_ADMIN, Role.MEMBER
+        assert await roles(gina.nick) == {admin, member}
+        assert await roles(hugo.nick) == {member}
+        assert await roles("nobody-here") == frozenset()
         await gina.send_raw(f"MODE {channel} +o {hugo.nick}")
         await gina.wait_for(lambda m: m.command == "MODE" and hugo.nick in m.params)
         await asyncio.sleep(0.2)
-        assert await roles(hugo.nick) == {Role.CHANNEL_ADMIN}
+        assert await roles(hugo.nick) == {admin, member}
         await gina.send_raw(f"MODE {channel} -o {gina.nick}")
         await gina.wait_for(lambda m: m.command == "MODE" and "-o" in m.params)
         await asyncio.sleep(0.2)
-        assert await roles(gina.nick) == frozenset()
+        assert await roles(gina.nick) == {member}
 
 
 async def test_the_bot_takes_its_nick_back_when_it_frees(
