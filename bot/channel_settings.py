@@ -42,7 +42,11 @@ def parse_settings(rest: str) -> SettingsArgs:
         return SettingsArgs()
     found = list(_OPTION.finditer(text))
     if not found or found[0].start() != 0:
-        raise UserError(f"Can't read '{text[:40]}'.", command="settings")
+        word = re.split(r"[\s=]", text, maxsplit=1)[0]
+        raise UserError(
+            f"There is no setting '{word[:30]}': a channel has remind= and digest=.",
+            command="settings",
+        )
     values: dict[str, str] = {}
     for index, match in enumerate(found):
         end = found[index + 1].start() if index + 1 < len(found) else len(text)

@@ -24,6 +24,7 @@ from bot.config import Config, ConfigError, load_config
 from bot.logs import FORMATS, setup_logging
 from bot.ports import Adapter
 from storage import Database, DatabaseError, redact_url
+from storage.database import require_existing
 
 log = logging.getLogger("gatherbot")
 
@@ -287,6 +288,7 @@ async def _export(args: argparse.Namespace, config: Config) -> int:
     from storage.transfer import TransferError, counts, export_data
 
     url = args.database or config.bot.database_url
+    require_existing(url)
     database = Database(url)
     try:
         data = await export_data(database, datetime.now(UTC))
@@ -333,9 +335,22 @@ async def _import(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+# Table names with how a count of their rows reads: (one, many).
+_ROWS = {
+    "events": ("event", "events"),
+    "rsvps": ("RSVP", "RSVPs"),
+    "people": ("person", "people"),
+    "channels": ("channel", "channels"),
+    "deliveries": ("delivery", "deliveries"),
+}
+
+
 def _summary(rows: dict[str, int]) -> str:
-    shown = ("events", "rsvps", "people", "channels", "deliveries")
-    return ", ".join(f"{rows.get(name, 0)} {name}" for name in shown)
+    return ", ".join(
+        f"{count} {one if count == 1 else many}"
+        for name, (one, many) in _ROWS.items()
+        for count in [rows.get(name, 0)]
+    )
 
 
 async def _deliveries(args: argparse.Namespace, config: Config) -> int:
@@ -383,6 +398,7 @@ async def _checked_database(url: str) -> AsyncIterator[Database]:
     mistyped SQLite path makes an empty one), whose tables the queries would not find."""
     from storage.database import head_revision
 
+    require_existing(url)
     database = Database(url)
     try:
         where = redact_url(url)

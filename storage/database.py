@@ -41,6 +41,22 @@ def redact_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+def require_existing(url: str) -> None:
+    """Refuse a SQLite URL naming a file that is not there: opening it would create an
+    empty database, and a command that only reads or exports one should not leave that
+    behind a mistyped path."""
+    parsed = make_url(url)
+    name = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not name or name == ":memory:":
+        return
+    if name.startswith("file:") or Path(name).exists():
+        return  # a URI's own mode= decides; an existing file is opened as it is
+    raise DatabaseError(
+        f"{redact_url(url)} holds no gatherbot database: there is no file {name} "
+        "(check --database or the config's database_url)"
+    )
+
+
 # What gatherbot runs on, backend and driver: SQLAlchemy's async engine needs an asyncio
 # driver, and the SQLite connection (sqlite_connection.py) is built on aiosqlite's.
 _DRIVERS = {"sqlite": "aiosqlite", "postgresql": "asyncpg"}

@@ -35,9 +35,35 @@ def parse_zone(name: str, *, command: str | None = None) -> ZoneInfo:
     zone = zone_or_none(name.strip())
     if zone is not None:
         return zone
-    close = difflib.get_close_matches(name.strip(), _zone_names(), n=1, cutoff=0.75)
-    hint = f" Did you mean {close[0]}?" if close else " Use an IANA name such as Europe/Warsaw."
+    close = _suggestion(name)
+    hint = f" Did you mean {close}?" if close else " Use an IANA name such as Europe/Warsaw."
     raise UserError(f"Unknown time zone '{name.strip()[:64]}'.{hint}", command=command)
+
+
+def _suggestion(name: str) -> str | None:
+    """`warsaw`, `new york`, `berlinn` → the zone named after that place; else a zone name
+    spelt nearly so (`Europe/Warsw`)."""
+    places = _places()
+    near = difflib.get_close_matches(_place_key(name), list(places), n=1, cutoff=0.8)
+    if near:
+        return places[near[0]]
+    close = difflib.get_close_matches(name.strip(), _zone_names(), n=1, cutoff=0.75)
+    return close[0] if close else None
+
+
+def _place_key(name: str) -> str:
+    return re.sub(r"[\s_-]+", " ", name.strip().lower())
+
+
+@functools.cache
+def _places() -> dict[str, str]:
+    """A zone's place alone, as people write it (`warsaw`, `new york`, `sao paulo`), to the
+    zone named after it (the first, where two are)."""
+    places: dict[str, str] = {}
+    for zone in _zone_names():
+        if "/" in zone and not zone.startswith(("Etc/", "SystemV/")):
+            places.setdefault(_place_key(zone.rsplit("/", 1)[1]), zone)
+    return places
 
 
 @functools.cache

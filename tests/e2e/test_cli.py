@@ -89,6 +89,19 @@ def test_a_database_that_cannot_be_opened_gets_one_line_without_the_password(
         assert "hunter2" not in result.stderr
 
 
+def test_export_of_a_mistyped_sqlite_path_says_so_and_creates_nothing(tmp_path: Path) -> None:
+    typo = tmp_path / "gatherbto.db"
+    url = f"sqlite+aiosqlite:///{typo}"
+    result = gatherbot("export", "out.json", "--database", url, cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.strip() == (
+        f"gatherbot: {url} holds no gatherbot database: there is no file {typo} (check "
+        "--database or the config's database_url)"
+    )
+    assert not typo.exists()
+    assert not (tmp_path / "out.json").exists()
+
+
 def test_export_and_import_move_the_bot_to_another_database(tmp_path: Path) -> None:
     old = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
     new = f"sqlite+aiosqlite:///{tmp_path / 'new.db'}"
@@ -101,12 +114,12 @@ def test_export_and_import_move_the_bot_to_another_database(tmp_path: Path) -> N
     # Deliveries: the event's reminders and start post, planned when it was created.
     assert re.fullmatch(
         rf"exported {re.escape(old)} to moving\.json: "
-        r"1 events, 2 rsvps, 2 people, 1 channels, [1-9]\d* deliveries",
+        r"1 event, 2 RSVPs, 2 people, 1 channel, [1-9]\d* deliveries",
         exported.stdout.strip(),
     )
     imported = gatherbot("import", "moving.json", "--database", new, cwd=tmp_path)
     assert imported.returncode == 0, imported.stderr
-    assert imported.stdout.startswith(f"imported moving.json into {new}: 1 events, 2 rsvps")
+    assert imported.stdout.startswith(f"imported moving.json into {new}: 1 event, 2 RSVPs")
 
     who = gatherbot("console", "--database", new, cwd=tmp_path, stdin="!who 1\n")
     assert "Going (1): alice" in who.stdout

@@ -215,11 +215,12 @@ async def test_nothing_to_report_on_a_healthy_bot(database: Database, tmp_path: 
 async def test_a_database_that_is_not_the_bots_is_refused_in_one_line_without_its_password(
     tmp_path: Path,
 ) -> None:
-    empty = f"sqlite+aiosqlite:///{tmp_path / 'typo.db'}"
+    typo = tmp_path / "typo.db"
+    empty = f"sqlite+aiosqlite:///{typo}"
     unreachable = "postgresql+asyncpg://gatherbot:hunter2@127.0.0.1:1/gatherbot"
     cases = {
-        empty: f"gatherbot: {empty} holds no gatherbot database (check --database or the "
-        "config's database_url)",
+        empty: f"gatherbot: {empty} holds no gatherbot database: there is no file {typo} "
+        "(check --database or the config's database_url)",
         unreachable: "gatherbot: cannot open postgresql+asyncpg://gatherbot:***@127.0.0.1:1/"
         "gatherbot: [Errno 111] Connect call failed ('127.0.0.1', 1)",
     }
@@ -228,3 +229,4 @@ async def test_a_database_that_is_not_the_bots_is_refused_in_one_line_without_it
             result = await cli(*command, "--database", url, cwd=tmp_path)
             assert (result.returncode, result.stdout) == (2, "")
             assert result.stderr.strip() == message
+    assert not typo.exists()  # a mistyped path is not left behind as an empty database

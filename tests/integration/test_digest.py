@@ -97,7 +97,11 @@ async def test_a_channel_reminder_default_moves_the_reminders_of_its_events(chat
     [
         ("!settings digest=someday", "Can't read the digest time 'someday'."),
         ("!settings remind=5x", "Can't read the reminder '5x'"),
-        ("!settings colour=blue", "Can't read 'colour=blue'."),
+        (
+            "!settings colour=blue",
+            "There is no setting 'colour': a channel has remind= and digest=",
+        ),
+        ("!settings weekly", "There is no setting 'weekly'"),
         ("!settings digest=mon 09:00 digest=fri 10:00", "Give digest= once."),
     ],
 )

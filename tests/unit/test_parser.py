@@ -819,6 +819,21 @@ ERROR_CASES = [
         "!tz ../../etc/passwd", "tz", "Unknown time zone '../../etc/passwd'.", id="tz-a-path"
     ),
     pytest.param(
+        "!tz warsaw", "tz", "Unknown time zone 'warsaw'. Did you mean Europe/Warsaw?", id="tz-city"
+    ),
+    pytest.param(
+        "!tz new york",
+        "tz",
+        "Unknown time zone 'new york'. Did you mean America/New_York?",
+        id="tz-city-in-words",
+    ),
+    pytest.param(
+        "!tz berlinn",
+        "tz",
+        "Unknown time zone 'berlinn'. Did you mean Europe/Berlin?",
+        id="tz-city-typo",
+    ),
+    pytest.param(
         "!edit 3 tz=Europe/Warsow",
         "edit",
         "Unknown time zone 'Europe/Warsow'. Did you mean Europe/Warsaw?",
