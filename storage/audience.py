@@ -14,11 +14,9 @@ from storage.models import (
     ChannelRow,
     EventChannelRow,
     EventRow,
-    IdentityLinkRow,
-    PersonRow,
     RsvpRow,
 )
-from storage.repositories import channel_ref
+from storage.repositories import channel_ref, my_id, with_me
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,11 +32,6 @@ _channels = cast(Table, ChannelRow.__table__).c
 _events = cast(Table, EventRow.__table__)
 _links = cast(Table, EventChannelRow.__table__).c
 _rsvps = cast(Table, RsvpRow.__table__).c
-_me_table = cast(Table, PersonRow.__table__).alias("me")
-_me = _me_table.c
-_my_link = cast(Table, IdentityLinkRow.__table__).alias("my_link")
-# A linked account answers and organizes as its primary (storage/identities.py).
-_my_id = func.coalesce(_my_link.c.primary_id, _me.id)
 
 # The asking channel's row (none when the bot has never stored it).
 _HERE = (
@@ -56,22 +49,13 @@ _STANDING = (
             exists().where(_links.event_id == _events.c.id, _links.channel_id == _HERE),
             _events.c.origin_channel_id == _HERE,
         ),
-        func.coalesce(_events.c.organizer_id == _my_id, false()),
+        func.coalesce(_events.c.organizer_id == my_id, false()),
         and_(
-            _me.id.is_not(None),
-            exists().where(_rsvps.event_id == _events.c.id, _rsvps.person_id == _my_id),
+            my_id.is_not(None),
+            exists().where(_rsvps.event_id == _events.c.id, _rsvps.person_id == my_id),
         ),
     )
-    .select_from(
-        _events.outerjoin(
-            _me_table,
-            and_(
-                _me.platform == bindparam("person_platform"),
-                _me.network == bindparam("person_network"),
-                _me.external_id == bindparam("person_id"),
-            ),
-        ).outerjoin(_my_link, _my_link.c.person_id == _me.id)
-    )
+    .select_from(with_me(_events, "person_"))
     .where(_events.c.id == bindparam("event_id"))
 )
 
@@ -94,7 +78,7 @@ class AudienceRepository:
                     "channel_id": channel.id,
                     "person_platform": person.platform,
                     "person_network": person.network,
-                    "person_id": person.id,
+                    "person_external_id": person.id,
                 },
             )
         ).one_or_none()

@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, selectinload
-from sqlalchemy.sql import ColumnElement, Executable, FromClause
+from sqlalchemy.sql import ColumnElement, Executable, FromClause, Join
 
 from bot.domain import (
     OPEN_ENDED,
@@ -228,26 +228,34 @@ _EVENT_VIEW = _event_with_counts(_EVENT_FROM)
 # of a linked identity), their answer, and how many waitlisted parties are ahead of theirs.
 _my_link_table = _identity_links.alias("my_link")
 _my_link = _my_link_table.c
-_my_id = func.coalesce(_my_link.primary_id, _me.id)
-_SEATING = _event_with_counts(
-    _EVENT_FROM.outerjoin(
+# Who the person joined by with_me() answers and organizes as: a linked account as its
+# primary (storage/identities.py); NULL when they were never seen.
+my_id = func.coalesce(_my_link.primary_id, _me.id)
+
+
+def with_me(from_: FromClause, prefix: str = "") -> Join:
+    """``from_`` with one person outer-joined as `me` (bound as ``{prefix}platform``,
+    ``{prefix}network`` and ``{prefix}external_id``) and their identity link, for my_id."""
+    return from_.outerjoin(
         _me_table,
         and_(
-            _me.platform == bindparam("platform"),
-            _me.network == bindparam("network"),
-            _me.external_id == bindparam("external_id"),
+            _me.platform == bindparam(f"{prefix}platform"),
+            _me.network == bindparam(f"{prefix}network"),
+            _me.external_id == bindparam(f"{prefix}external_id"),
         ),
-    )
-    .outerjoin(_my_link_table, _my_link.person_id == _me.id)
-    .outerjoin(
+    ).outerjoin(_my_link_table, _my_link.person_id == _me.id)
+
+
+_SEATING = _event_with_counts(
+    with_me(_EVENT_FROM).outerjoin(
         _mine_table,
         and_(
             _mine.event_id == _events.id,
             _mine.occurrence == bindparam("occurrence"),
-            _mine.person_id == _my_id,
+            _mine.person_id == my_id,
         ),
     ),
-    _my_id.label("person_id"),
+    my_id.label("person_id"),
     _me.display_name.label("person_display"),
     _me.verified.label("person_verified"),
     _mine.status.label("answer_status"),
