@@ -298,6 +298,7 @@ async def edit(ctx: Context, args: EditArgs) -> list[Reply]:
     name = f"#{outcome.event.id} {outcome.event.title}"
     ctx.touched(outcome.event)
     lines = [line(f"Updated {name}: ", "; ".join(outcome.changes), ".")]
+    lines += [line(said) for said in outcome.followed.summary()]
     if outcome.promoted:
         lines.append(_promoted_line(outcome.promoted))
     event = outcome.event

@@ -14,6 +14,7 @@ from storage.delivery_report import DeliveryReportRepository
 from storage.feeds import FeedRepository
 from storage.identities import IdentityRepository
 from storage.models import PollCardRow, PostedCardRow
+from storage.moved_dates import MovedDatesRepository
 from storage.pages import PageRepository
 from storage.polls import PollRepository
 from storage.reminder_defaults import ReminderDefaultsRepository
@@ -49,6 +50,7 @@ class UnitOfWork:
     polls: PollRepository
     reminder_defaults: ReminderDefaultsRepository
     audience: AudienceRepository
+    moved_dates: MovedDatesRepository
 
     def __init__(
         self,
@@ -82,6 +84,7 @@ class UnitOfWork:
         self.polls = PollRepository(session, lock_rows=self._lock_rows)
         self.reminder_defaults = ReminderDefaultsRepository(session)
         self.audience = AudienceRepository(session)
+        self.moved_dates = MovedDatesRepository(session)
         return self
 
     async def __aexit__(

@@ -62,8 +62,12 @@ def promoted(event: EventView, now: datetime, person: UserRef) -> Reply:
 
 
 def changed(event: EventView, now: datetime, changes: str) -> Reply:
+    """``changes``: what changed, then on lines of their own what it did to the person's
+    answers (see bot/services/moved_dates.py)."""
+    what, *answers = changes.split("\n")
     return reply(
-        line(f"#{event.id} {event.title} has changed: ", changes),
+        line(f"#{event.id} {event.title} has changed: ", what),
+        *(line(said) for said in answers),
         summary_line(event, now),
         kind=ReplyKind.NOTICE,
     )

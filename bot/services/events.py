@@ -11,6 +11,7 @@ from bot.errors import UserError
 from bot.language.arguments import EventFields
 from bot.language.durations import format_offsets
 from bot.permissions import same_person
+from bot.services.moved_dates import DatesFollowed, dates_of, follow_dates
 from bot.services.rsvp import promote_waitlist
 from bot.when import When, format_instant, format_span, parse_end, resolve, to_utc
 from bot.when.recurrence import occurrence_starts
@@ -76,6 +77,7 @@ class EditOutcome:
     promoted: list[UserRef]
     # People to tell because the time or the place moved.
     attendees_to_tell: list[UserRef]
+    followed: DatesFollowed  # what happened to the answers of dates that moved
 
 
 async def edit_event(
@@ -91,6 +93,7 @@ async def edit_event(
     the change was asked in, which reads the reply instead of a notice."""
     changes: list[str] = []
     place_changed = False
+    old_dates = dates_of(event)
     new_when = _new_when(event, fields, now)
     moved = (new_when.starts_at, new_when.ends_at) != (event.starts_at, event.ends_at)
     if moved or new_when.timezone != event.timezone:
@@ -120,6 +123,14 @@ async def edit_event(
             )
     if event.repeat and (moved or fields.repeat is not None):
         _refuse_no_dates_ahead(event.starts_at, event.timezone, event.repeat, now, "edit")
+    new_dates = dates_of(event)
+    followed = DatesFollowed()
+    if (old_dates.starts_at, old_dates.timezone, old_dates.repeat) != (
+        new_dates.starts_at,
+        new_dates.timezone,
+        new_dates.repeat,
+    ):
+        followed = await follow_dates(uow, event.id, old_dates, new_dates, now)
     if fields.reminders is not None and format_offsets(fields.reminders) != event.reminders:
         event.reminders = format_offsets(fields.reminders)
         changes.append(f"reminders → {event.reminders}")
@@ -136,19 +147,31 @@ async def edit_event(
     # Calendars that imported or subscribed to the event replace it when SEQUENCE grows.
     event.sequence += 1
     tell: list[UserRef] = []
+    said = "; ".join(changes)
     # Only a new time or place is worth a message; a place typed again as it was is not.
     if moved or place_changed:
         tell = [
             person
             for person in await coming_to(uow, event, now)
-            if not same_person(person, actor) and person not in promoted
+            if not same_person(person, actor)
+            and person not in promoted
+            and person not in followed.news
         ]
-    await uow.deliveries.notify(event.id, "", CHANGED, tell, now, "; ".join(changes))
-    await _tell_channels(uow, event.id, "", CHANGED, here, now, "; ".join(changes))
+    await uow.deliveries.notify(event.id, "", CHANGED, tell, now, said)
+    # Whose answers moved or went with their dates: what happened to theirs, one notice each
+    # (queued together for everyone told the same), a line each (see messages.changed).
+    alike: dict[tuple[str, str], list[UserRef]] = {}
+    for person, (shown, phrases) in followed.news.items():
+        if not same_person(person, actor):
+            alike.setdefault((shown, "\n".join([said, *phrases])), []).append(person)
+    for (shown, payload), people in alike.items():
+        tell += people
+        await uow.deliveries.notify(event.id, shown, CHANGED, people, now, payload)
+    await _tell_channels(uow, event.id, "", CHANGED, here, now, said)
     await uow.deliveries.request_plan(event.id, now)
     view = await uow.events.view(event, now=now)
     await uow.commit()
-    return EditOutcome(view, changes, promoted, tell)
+    return EditOutcome(view, changes, promoted, tell, followed)
 
 
 def _refuse_no_dates_ahead(
