@@ -432,7 +432,7 @@ class Dispatcher:
             if kind == POLL_PICKED:
                 return messages.poll_picked(event, now, delivery.payload), ""
             if isinstance(target, UserRef):
-                return messages.promoted(event, now, target), ""
+                return messages.promoted(event, now, target, delivery.payload), ""
         if occurrence_id(event.starts_at) != delivery.payload:
             return None, "the event has moved since this was planned"
         if kind == START:

@@ -50,12 +50,15 @@ def starting_now(event: EventView) -> Reply:
     )
 
 
-def promoted(event: EventView, now: datetime, person: UserRef) -> Reply:
+def promoted(event: EventView, now: datetime, person: UserRef, guests: str = "") -> Reply:
+    """``guests``: how many the person brings ("" for none), all of whom have a seat now."""
+    seats = (
+        f"seats opened up and you're now going with +{guests}"
+        if guests
+        else "a seat opened up and you're now going"
+    )
     return reply(
-        line(
-            f"Good news, {person.display}: a seat opened up and you're now going to "
-            f"#{event.id} {event.title}."
-        ),
+        line(f"Good news, {person.display}: {seats} to #{event.id} {event.title}."),
         summary_line(event, now),
         kind=ReplyKind.NOTICE,
     )

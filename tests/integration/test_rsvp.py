@@ -156,6 +156,21 @@ async def test_bringing_fewer_guests_frees_seats_for_the_waitlist(chat: Chat) ->
     assert await who_lines(chat) == ["Going (3): bob, carol, dave"]
 
 
+async def test_a_party_seated_from_the_waitlist_is_told_its_guests_are_in_too(
+    chat: Chat,
+) -> None:
+    await coffee(chat, limit=3)
+    await chat.say("!rsvp 1 +2", "bob")
+    await chat.say("!rsvp 1 +2", "carol")
+
+    await chat.say("!unrsvp 1", "bob")
+
+    assert chat.network.sent_to("id-carol") == [
+        "Good news, carol: seats opened up and you're now going with +2 to #1 Coffee.\n"
+        f"{CARD} · 3/3 going"
+    ]
+
+
 async def test_raising_the_limit_seats_the_waitlist_in_order_and_tells_them(chat: Chat) -> None:
     await coffee(chat, limit=2)
     for name in ["bob", "carol", "dave", "erin", "frank", "gina"]:
