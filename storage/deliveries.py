@@ -212,9 +212,11 @@ class DeliveryRepository:
             now,
         )
 
-    async def replan_event(self, event_id: int, wanted: Sequence[Planned], now: datetime) -> None:
-        """Make ``wanted`` the event's reminders and start posts still to be sent."""
-        await self._replace([DeliveryRow.event_id == event_id, _planned_kind()], wanted, now)
+    async def replan_events(
+        self, event_ids: Sequence[int], wanted: Sequence[Planned], now: datetime
+    ) -> None:
+        """Make ``wanted`` the reminders and start posts of ``event_ids`` still to be sent."""
+        await self._replace([DeliveryRow.event_id.in_(event_ids), _planned_kind()], wanted, now)
 
     async def replan_digest(
         self, channel_id: int, wanted: Sequence[Planned], now: datetime
@@ -314,10 +316,21 @@ class DeliveryRepository:
     ) -> bool:
         """Mark a claimed delivery sent, skipped or failed; False if this sender no longer
         held it (its lease ran out and another took it)."""
+        return await self.finish_all([delivery_id], worker, state, now, note) == 1
+
+    async def finish_all(
+        self,
+        delivery_ids: Sequence[int],
+        worker: str,
+        state: DeliveryState,
+        now: datetime,
+        note: str = "",
+    ) -> int:
+        """``finish`` for several; how many this sender still held."""
         result = await self._session.execute(
             update(DeliveryRow)
             .where(
-                DeliveryRow.id == delivery_id,
+                DeliveryRow.id.in_(delivery_ids),
                 DeliveryRow.claimed_by == worker,
                 DeliveryRow.state == DeliveryState.CLAIMED,
             )
@@ -328,7 +341,7 @@ class DeliveryRepository:
                 last_error=note[:255],
             )
         )
-        return _count(result) == 1
+        return _count(result)
 
     async def retry(self, delivery_id: int, worker: str, at: datetime, error: str) -> None:
         """Give a claimed delivery back to be tried again at ``at``."""

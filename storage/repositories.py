@@ -696,13 +696,20 @@ class ChannelRepository:
         return row
 
     async def linked_to(self, event_id: int) -> list[ChannelRow]:
-        rows = await self._session.scalars(
-            select(ChannelRow)
+        return (await self.linked_to_each([event_id])).get(event_id, [])
+
+    async def linked_to_each(self, event_ids: Sequence[int]) -> dict[int, list[ChannelRow]]:
+        """The channels each event is linked to, in the order they were (none: missing)."""
+        rows = await self._session.execute(
+            select(EventChannelRow.event_id, ChannelRow)
             .join(EventChannelRow, EventChannelRow.channel_id == ChannelRow.id)
-            .where(EventChannelRow.event_id == event_id)
+            .where(EventChannelRow.event_id.in_(event_ids))
             .order_by(EventChannelRow.linked_at, ChannelRow.id)
         )
-        return list(rows)
+        found: dict[int, list[ChannelRow]] = {}
+        for event_id, channel in rows:
+            found.setdefault(event_id, []).append(channel)
+        return found
 
 
 class EventRepository:
@@ -727,6 +734,10 @@ class EventRepository:
         if for_update and self._lock_rows:
             query = query.with_for_update(of=EventRow)
         return await self._session.scalar(query)
+
+    async def get_many(self, event_ids: Sequence[int]) -> list[EventRow]:
+        """The events of ``event_ids`` that exist, without their organizers."""
+        return list(await self._session.scalars(select(EventRow).where(EventRow.id.in_(event_ids))))
 
     async def link(self, event_id: int, channel_id: int, now: datetime) -> None:
         await _insert_ignoring_duplicates(
@@ -1237,13 +1248,17 @@ class ReminderOptInRepository:
                 )
             )
 
-    async def person_ids(self, event_id: int) -> list[int]:
-        rows = await self._session.scalars(
-            select(ReminderOptInRow.person_id)
-            .where(ReminderOptInRow.event_id == event_id)
+    async def person_ids_of(self, event_ids: Sequence[int]) -> dict[int, list[int]]:
+        """Who asked to be reminded of each event, in the order they did (none: missing)."""
+        rows = await self._session.execute(
+            select(ReminderOptInRow.event_id, ReminderOptInRow.person_id)
+            .where(ReminderOptInRow.event_id.in_(event_ids))
             .order_by(ReminderOptInRow.id)
         )
-        return list(rows)
+        found: dict[int, list[int]] = {}
+        for event_id, person_id in rows:
+            found.setdefault(event_id, []).append(person_id)
+        return found
 
     async def people(self, event_id: int) -> list[UserRef]:
         rows = await self._session.scalars(

@@ -38,7 +38,7 @@ from bot.ports import Outbox, Undeliverable
 from bot.replies import Notice, Reply, with_prefix
 from bot.scheduler import messages
 from bot.scheduler.digest import compose_digest, digest_spec, plan_digest
-from bot.scheduler.plan import occurrence_id, plan_event, replan_if_defaults_changed
+from bot.scheduler.plan import occurrence_id, plan_events, replan_if_defaults_changed
 from storage import Database
 from storage.database import unreachable
 from storage.deliveries import (
@@ -250,7 +250,7 @@ class Dispatcher:
             try:
                 more = True
                 while more:
-                    _, more = await self._start_due()
+                    _, _, more = await self._start_due()
                 # When full, a finishing send asks for the next round (_done).
                 if not self._full:
                     async with self._database.unit_of_work(read_only=True) as uow:
@@ -272,19 +272,19 @@ class Dispatcher:
         deliveries were handled."""
         handled = 0
         while True:
-            started, _ = await self._start_due()
+            started, claimed, _ = await self._start_due()
             if not started:
                 return handled
             await asyncio.gather(*started)
-            handled += len(started)
+            handled += claimed
 
-    async def _start_due(self) -> tuple[list[asyncio.Task[None]], bool]:
-        """Claim a batch of what is due and start sending it; the sends started and
-        whether more may be due."""
+    async def _start_due(self) -> tuple[list[asyncio.Task[None]], int, bool]:
+        """Claim a batch of what is due and start sending it; the tasks started, how many
+        deliveries they handle, and whether more may be due."""
         limit = min(self._batch, MOST_IN_FLIGHT - len(self._in_flight))
         if self._stopping or limit <= 0:
             self._full = not self._stopping
-            return [], False
+            return [], 0, False
         now = self._clock()
         async with self._database.unit_of_work() as uow:
             batch = await uow.deliveries.claim(
@@ -297,15 +297,16 @@ class Dispatcher:
             await uow.commit()
         self._in_flight.update(d.id for d in batch)
         superseded = _superseded(batch)
+        # The batch's plans are made together, in one unit of work (see plan_events).
+        plans = [d for d in batch if d.kind == PLAN]
+        groups = [[d] for d in batch if d.kind != PLAN] + ([plans] if plans else [])
         started = []
-        for delivery in batch:
-            task = asyncio.create_task(
-                self._handle(delivery, delivery.id in superseded), name="delivery"
-            )
+        for group in groups:
+            task = asyncio.create_task(self._handle(group, superseded), name="delivery")
             self._sends.add(task)
             task.add_done_callback(self._done)
             started.append(task)
-        return started, len(batch) == limit
+        return started, len(batch), len(batch) == limit
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self._sends.discard(task)
@@ -320,7 +321,9 @@ class Dispatcher:
             self._full = False
             self.kick()  # room for what waits in the database
 
-    async def _handle(self, delivery: Claimed, superseded: bool) -> None:
+    async def _handle(self, group: list[Claimed], superseded: set[int]) -> None:
+        """Send one delivery, or make a batch's plans (``group``: one message, or plans)."""
+        delivery = group[0]
         started = False
         try:
             async with self._slot(delivery.target):
@@ -328,22 +331,23 @@ class Dispatcher:
                     return  # not started: stop() gives it back (it stays in _in_flight)
                 started = True
                 try:
-                    if superseded:
+                    if delivery.id in superseded:
                         await self._finish(
                             delivery, DeliveryState.SKIPPED, "a later reminder is due"
                         )
                     elif delivery.kind == PLAN:
-                        await self._plan(delivery)
+                        await self._plan(group)
                     else:
                         await self._send(delivery)
                 except _CalledOff:
                     started = False  # nothing went out: stop() gives it back
                 except Exception as exc:
                     log.exception("delivery %s failed", delivery.key)
-                    await self._retry(delivery, type(exc).__name__)
+                    for each in group:
+                        await self._retry(each, type(exc).__name__)
         finally:
             if started:
-                self._in_flight.discard(delivery.id)
+                self._in_flight.difference_update(each.id for each in group)
 
     def _slot(self, target: UserRef | ChannelRef | None) -> asyncio.Semaphore:
         """A network's share of the sends at once (see ``_concurrency``)."""
@@ -353,12 +357,14 @@ class Dispatcher:
             slot = self._slots[network] = asyncio.Semaphore(self._concurrency)
         return slot
 
-    async def _plan(self, delivery: Claimed) -> None:
-        assert delivery.event_id is not None
+    async def _plan(self, plans: list[Claimed]) -> None:
         now = self._clock()
+        event_ids = sorted({plan.event_id for plan in plans if plan.event_id is not None})
         async with self._database.unit_of_work() as uow:
-            await plan_event(uow, delivery.event_id, now, self._settings.reminder_offsets)
-            await uow.deliveries.finish(delivery.id, self.name, DeliveryState.SENT, now)
+            await plan_events(uow, event_ids, now, self._settings.reminder_offsets)
+            await uow.deliveries.finish_all(
+                [plan.id for plan in plans], self.name, DeliveryState.SENT, now
+            )
             await uow.commit()
 
     async def _send(self, delivery: Claimed) -> None:
@@ -471,7 +477,7 @@ class Dispatcher:
     async def _plan_again(self, event_id: int) -> None:
         now = self._clock()
         async with self._database.unit_of_work() as uow:
-            await plan_event(uow, event_id, now, self._settings.reminder_offsets)
+            await plan_events(uow, [event_id], now, self._settings.reminder_offsets)
             await uow.commit()
 
     async def plan_digests(self) -> None:

@@ -8,7 +8,7 @@ cancellation drops them, and a reminder whose time has passed is never planned l
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
 from bot.domain import EventStatus
@@ -29,19 +29,35 @@ def occurrence_id(start: datetime) -> str:
     return start.isoformat(timespec="minutes")
 
 
-async def plan_event(
-    uow: UnitOfWork, event_id: int, now: datetime, defaults: tuple[timedelta, ...]
+async def plan_events(
+    uow: UnitOfWork, event_ids: Sequence[int], now: datetime, defaults: tuple[timedelta, ...]
 ) -> None:
-    """Bring the event's planned deliveries in line with the event (inside ``uow``; the
-    caller commits)."""
-    event = await uow.events.get(event_id)
-    wanted: list[Planned] = []
-    if event is not None and event.status is EventStatus.SCHEDULED:
-        channels = await uow.channels.linked_to(event_id)
-        people = await uow.reminders.person_ids(event_id)
-        cancelled = set(await uow.events.cancelled_occurrences(event_id))
-        wanted = wanted_deliveries(event, channels, people, now, defaults, cancelled)
-    await uow.deliveries.replan_event(event_id, wanted, now)
+    """Bring the planned deliveries of ``event_ids`` in line with the events (inside ``uow``;
+    the caller commits). Each fact is read for all of them at once: a changed `[bot]
+    reminders` asks for every event to be planned again, and reminders due meanwhile wait
+    behind the plans."""
+    events = [
+        event
+        for event in await uow.events.get_many(event_ids)
+        if event.status is EventStatus.SCHEDULED
+    ]
+    scheduled = [event.id for event in events]
+    channels = await uow.channels.linked_to_each(scheduled)
+    people = await uow.reminders.person_ids_of(scheduled)
+    cancelled = await uow.events.cancelled_of(scheduled)
+    wanted = [
+        planned
+        for event in events
+        for planned in wanted_deliveries(
+            event,
+            channels.get(event.id, []),
+            people.get(event.id, []),
+            now,
+            defaults,
+            set(cancelled.get(event.id, {})),
+        )
+    ]
+    await uow.deliveries.replan_events(event_ids, wanted, now)
 
 
 async def replan_if_defaults_changed(

@@ -137,3 +137,40 @@ async def test_two_bots_starting_at_once_with_new_defaults_ask_once(
     finally:
         await second.dispose()
     assert await plans_asked(database) == [1, 2, 3]
+
+
+async def test_events_planned_again_together_each_get_their_own_reminders(
+    database: Database, database_url: str
+) -> None:
+    """The plans a restart asks for are made a batch at a time: each event still gets its
+    own channels, people and dates, and a cancelled one none."""
+    chat = Chat(database)
+    await chat.dispatcher.follow_default_reminders()
+    await chat.say("!newevent Coffee | tomorrow 18:00", "olga")
+    await chat.say("!remindme 1", "bob")
+    await chat.say("!newevent Talks | tomorrow 19:00", "olga", channel="#talks")
+    assert (await chat.say("!announce 2", "olga")).startswith("#2 Talks")
+    await chat.say("!newevent Rained off | tomorrow 20:00", "olga")
+    await chat.say("!cancel 3 rain", "olga")
+    await chat.say("!newevent Weekly | tomorrow 09:00 | repeat=weekly", "olga")
+    await chat.say("!cancel 4@2026-11-22 holiday", "olga")
+
+    await restart(database_url, chat.clock, reminders=("2h",))
+
+    planned = sorted(
+        key.replace("/", " ")
+        for key, state in (await deliveries(database)).items()
+        if state is DeliveryState.PENDING and f"/{PLAN}/" not in key
+    )
+    assert planned == [
+        "e1 2026-11-22T18:00+00:00 remind:2h c1",
+        "e1 2026-11-22T18:00+00:00 remind:2h p2",
+        "e1 2026-11-22T18:00+00:00 start c1",
+        "e2 2026-11-22T19:00+00:00 remind:2h c1",
+        "e2 2026-11-22T19:00+00:00 remind:2h c2",
+        "e2 2026-11-22T19:00+00:00 start c1",
+        "e2 2026-11-22T19:00+00:00 start c2",
+        # The 22nd is called off: the next date's.
+        "e4 2026-11-29T09:00+00:00 remind:2h c1",
+        "e4 2026-11-29T09:00+00:00 start c1",
+    ]
