@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain import ChannelRef, EventStatus, EventView, RsvpStatus, UserRef
@@ -13,7 +14,15 @@ from bot.language.durations import format_offsets
 from bot.permissions import same_person
 from bot.services.moved_dates import DatesFollowed, dates_of, follow_dates
 from bot.services.rsvp import promote_waitlist
-from bot.when import When, format_instant, format_span, parse_end, resolve, to_utc
+from bot.when import (
+    When,
+    format_instant,
+    format_span,
+    parse_end,
+    resolve,
+    time_only,
+    to_utc,
+)
 from bot.when.recurrence import occurrence_starts
 from storage import UnitOfWork
 from storage.deliveries import CANCELLED, CHANGED
@@ -192,14 +201,7 @@ def _refuse_no_dates_ahead(
 def _new_when(event: EventRow, fields: EventFields, now: datetime) -> When:
     zone = ZoneInfo(fields.tz or event.timezone)
     if fields.when is not None:
-        when = resolve(
-            fields.when,
-            now=now,
-            zone=zone,
-            ends=fields.ends or "",
-            zone_given=fields.tz is not None,
-            command="edit",
-        )
+        when = _resolve_keeping_day(event, fields, zone, now)
         if when.ends_at is None and event.ends_at is not None and fields.ends is None:
             # A new start alone keeps the event's length.
             return When(
@@ -221,6 +223,39 @@ def _new_when(event: EventRow, fields: EventFields, now: datetime) -> When:
     if fields.ends is not None:
         ends_at = parse_end(fields.ends, start=starts_at, zone=zone, command="edit")
     return When(starts_at, ends_at, zone.key)
+
+
+def _resolve_keeping_day(
+    event: EventRow, fields: EventFields, zone: ZoneInfo, now: datetime
+) -> When:
+    """``when=`` read for an edit. A time alone (`when=20:00`) changes the time and keeps
+    the day, where a new event's would mean today: the event's date, or a series' next date
+    on which that time is still ahead (so it keeps its weekday)."""
+    assert fields.when is not None
+
+    def read(text: str) -> When:
+        return resolve(
+            text,
+            now=now,
+            zone=zone,
+            ends=fields.ends or "",
+            zone_given=fields.tz is not None,
+            command="edit",
+        )
+
+    if not time_only(fields.when, "edit"):
+        return read(fields.when)
+    days = [event.starts_at]
+    if event.repeat:
+        days = occurrence_starts(
+            event.starts_at, event.timezone, event.repeat, after=now - timedelta(days=1), count=3
+        )
+    local = ZoneInfo(event.timezone)
+    *sooner, last = [f"{day.astimezone(local):%Y-%m-%d} {fields.when}" for day in days]
+    for text in sooner:
+        with suppress(UserError):  # that day's time has passed: the next date
+            return read(text)
+    return read(last)
 
 
 @dataclass(frozen=True, slots=True)

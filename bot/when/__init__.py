@@ -17,7 +17,7 @@ formatting shows times back.
 """
 
 from bot.when.formatting import format_instant, format_relative, format_span, zone_label
-from bot.when.reading import When, parse_end, resolve, to_utc
+from bot.when.reading import When, parse_end, resolve, time_only, to_utc
 from bot.when.zones import parse_zone, zone_or_none
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "parse_end",
     "parse_zone",
     "resolve",
+    "time_only",
     "to_utc",
     "zone_label",
     "zone_or_none",

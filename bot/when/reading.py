@@ -76,6 +76,13 @@ def resolve(
     return When(start, end, zone.key)
 
 
+def time_only(text: str, command: str) -> bool:
+    """True when ``text`` is a time of day and no date: `20:00`, `7pm-9pm`, `19:00 UTC`."""
+    text, _ = split_zone(" ".join(text.split()), command)
+    split = split_range(text, command)
+    return lone_clock(split[0] if split else text, command) is not None
+
+
 def _parse_start(text: str, *, now: datetime, zone: ZoneInfo, command: str) -> datetime:
     if text.lower().startswith("in ") and not DAYS_AHEAD.match(text):
         # Count in real time from now, not in wall-clock time: right across DST changes.

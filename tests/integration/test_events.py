@@ -273,6 +273,35 @@ async def test_a_new_zone_alone_keeps_the_wall_clock_time(chat: Chat) -> None:
     ]
 
 
+async def test_a_new_time_alone_keeps_the_day(chat: Chat) -> None:
+    """`when=20:00` on an event four weeks ahead moves it two hours, not to tonight."""
+    await in_warsaw(chat)
+    await chat.say(GATHERING, "olga")
+    assert (await chat.say("!edit 1 when=19:00", "olga")).splitlines()[0] == (
+        "Updated #1 Developers Gathering: when → Fri 2026-12-04 19:00-21:00 CET (Europe/Warsaw)."
+    )
+    assert (await chat.say("!edit 1 when=6pm-9pm", "olga")).splitlines()[0] == (
+        "Updated #1 Developers Gathering: when → Fri 2026-12-04 18:00-21:00 CET (Europe/Warsaw)."
+    )
+
+
+async def test_a_new_time_alone_keeps_a_series_on_its_weekday_from_its_next_date(
+    chat: Chat,
+) -> None:
+    await chat.say("!newevent Coffee | wednesday 18:00 | Café | repeat=weekly", "olga")
+    await chat.say("!rsvp 1@2026-12-02", "bob")
+    assert (await chat.say("!edit 1 when=19:30", "olga")).splitlines()[:2] == [
+        "Updated #1 Coffee: when → Wed 2026-11-25 19:30 UTC.",
+        "#1 Coffee · Wed 2026-11-25 19:30 UTC · every week · Café · 0 going",
+    ]
+    assert (await chat.say("!who 1@2026-12-02")).splitlines()[1:] == ["Going (1): bob"]
+    # A daily series whose time today has passed at the new hour starts tomorrow.
+    await chat.say("!newevent Standup | today 13:00 | repeat=daily", "olga")
+    assert (await chat.say("!edit 2 when=09:00", "olga")).splitlines()[0] == (
+        "Updated #2 Standup: when → Sun 2026-11-22 09:00 UTC."
+    )
+
+
 async def test_attendees_are_told_when_the_time_or_place_changes(chat: Chat) -> None:
     await chat.say("!newevent Coffee | tomorrow 18:00 | Café Nero | limit=1", "olga")
     await chat.say("!rsvp 1", "olga")
