@@ -31,13 +31,55 @@ def zone_or_none(name: str) -> ZoneInfo | None:
         return None
 
 
+# Zone names that are abbreviations or fixed offsets: `EST` is UTC-5 all year (New York is
+# UTC-4 in summer), `Etc/GMT+5` is UTC-5 (the sign is POSIX's, backwards), `EST5EDT` follows
+# old US rules. People who write them mean a place; the place is suggested instead.
+_PLACES_MEANT = {
+    "EST": "America/New_York",
+    "EDT": "America/New_York",
+    "CST": "America/Chicago",
+    "CDT": "America/Chicago",
+    "MST": "America/Denver",
+    "MDT": "America/Denver",
+    "PST": "America/Los_Angeles",
+    "PDT": "America/Los_Angeles",
+    "HST": "Pacific/Honolulu",
+    "CET": "Europe/Warsaw",
+    "CEST": "Europe/Warsaw",
+    "MET": "Europe/Berlin",
+    "EET": "Europe/Athens",
+    "WET": "Europe/Lisbon",
+    "EST5EDT": "America/New_York",
+    "CST6CDT": "America/Chicago",
+    "MST7MDT": "America/Denver",
+    "PST8PDT": "America/Los_Angeles",
+}
+_OFFSET_ZONE = re.compile(r"(?:etc/)?gmt[+\-]\d+|[a-z]{3}\d[a-z]{3}", re.IGNORECASE)
+
+
 def parse_zone(name: str, *, command: str | None = None) -> ZoneInfo:
+    refuse_abbreviated_zone(name.strip(), command)
     zone = zone_or_none(name.strip())
     if zone is not None:
         return zone
     close = _suggestion(name)
     hint = f" Did you mean {close}?" if close else " Use an IANA name such as Europe/Warsaw."
     raise UserError(f"Unknown time zone '{name.strip()[:64]}'.{hint}", command=command)
+
+
+def refuse_abbreviated_zone(name: str, command: str | None) -> None:
+    """Refuse a zone written as an abbreviation (`EST`) or an offset (`Etc/GMT+5`), even
+    where the tz database has one by that name: it ignores daylight saving time."""
+    upper = name.upper()
+    if upper in {"UTC", "GMT"}:
+        return
+    if upper in _PLACES_MEANT or upper in _zone_abbreviations() or _OFFSET_ZONE.fullmatch(name):
+        place = _PLACES_MEANT.get(upper, "Europe/Warsaw or America/New_York")
+        raise UserError(
+            f"'{name[:64]}' is an abbreviation or a fixed offset, which ignores daylight "
+            f"saving time: write the place instead, e.g. {place}.",
+            command=command,
+        )
 
 
 def _suggestion(name: str) -> str | None:
@@ -124,6 +166,7 @@ def split_zone(text: str, command: str) -> tuple[str, ZoneInfo | None]:
     `UTC`), else ``(text, None)``; a zone name that does not exist is refused."""
     head, _, last = text.rpartition(" ")
     if (last[:1].isalpha() and "/" in last) or last.upper() in {"UTC", "GMT"}:
+        refuse_abbreviated_zone(last, command)
         zone = zone_or_none(last)
         if zone is None:
             parse_zone(last, command=command)  # raises with a suggestion

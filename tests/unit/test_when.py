@@ -499,6 +499,31 @@ def test_an_unknown_zone_names_the_command_it_came_from() -> None:
     assert caught.value.command == "tz"
 
 
+@pytest.mark.parametrize(
+    ("name", "place"),
+    [
+        pytest.param("EST", "America/New_York", id="est-is-utc-5-all-year"),
+        pytest.param("cet", "Europe/Warsaw", id="cet"),
+        pytest.param("PST8PDT", "America/Los_Angeles", id="old-us-rule"),
+        pytest.param("Etc/GMT+5", "Europe/Warsaw or America/New_York", id="posix-offset"),
+        pytest.param("IST", "Europe/Warsaw or America/New_York", id="ambiguous"),
+    ],
+)
+def test_a_zone_named_by_abbreviation_or_offset_is_refused_with_a_place(
+    name: str, place: str
+) -> None:
+    """The tz database has zones called EST or Etc/GMT+5, but they ignore daylight saving
+    time: a group in New York that set `tz EST` would meet an hour late all summer."""
+    with pytest.raises(UserError) as caught:
+        parse_zone(name, command="tz")
+    assert str(caught.value) == (
+        f"'{name}' is an abbreviation or a fixed offset, which ignores daylight saving time: "
+        f"write the place instead, e.g. {place}."
+    )
+    with pytest.raises(UserError):
+        resolve(f"2027-07-05 18:00 {name}", now=NOW, zone=UTC_ZONE)
+
+
 # --- Showing times -------------------------------------------------------------------------
 
 
