@@ -153,7 +153,7 @@ LinkedNetworks = Mapping[tuple[str, str, str], Sequence[tuple[str, str]]]
 def _person(attendee: Attendee, networks: Sequence[str]) -> str:
     guests = (
         f" +{attendee.guests}"
-        if attendee.guests and attendee.status in (RsvpStatus.GOING, RsvpStatus.WAITLISTED)
+        if attendee.guests and attendee.status is not RsvpStatus.NOT_GOING
         else ""
     )
     note = f" ({attendee.note})" if attendee.note else ""
@@ -197,8 +197,10 @@ def who_reply(
         lines.append(
             line(bold(f"Going ({event.counts.seats}): "), ", ".join(entry(a) for a in going))
         )
-    else:
+    elif event.status(now) is EventStatus.SCHEDULED:
         lines.append(line("Nobody is going yet. Be the first: ", cmd(f"rsvp {event.id}")))
+    else:  # cancelled or over: nobody can answer any more
+        lines.append(line("Nobody was going."))
     waiting = by_status[RsvpStatus.WAITLISTED]
     if waiting:
         lines.append(

@@ -264,7 +264,7 @@ def _rsvp_reply(
             f"{'seats free' if left else 'a seat frees'}."
         )
     elif outcome.status is RsvpStatus.MAYBE:
-        said = f"you're a maybe for {name}."
+        said = f"you're a maybe for {name}{guests}."
     else:
         said = f"you're not going to {name}."
     # Said back, so a word taken as the note rather than as the answer shows.

@@ -38,6 +38,8 @@ _GUESTS = re.compile(r"\+(\d+)")
 _LOOKS_LIKE_GUESTS = re.compile(r"\+|-\d")
 _URL = re.compile(r"https?://\S+", re.IGNORECASE)
 _UNLIMITED = frozenset({"none", "off", "no", "unlimited", "-"})
+# What clears a text field in `edit` (a place called "none" is not one anybody means).
+_NOTHING = frozenset({"none", "-", ""})
 
 
 @dataclass(frozen=True, slots=True)
@@ -420,9 +422,15 @@ def _fields(options: dict[str, str], command: str) -> EventFields:
         elif key == "title":
             values["title"] = check_title(value, command)
         elif key == "where":
-            values["where"] = _check_length(value, MAX_PLACE, "place", command)
+            values["where"] = (
+                "" if _clears(value) else _check_length(value, MAX_PLACE, "place", command)
+            )
         elif key == "description":
-            values["description"] = _check_length(value, MAX_DESCRIPTION, "description", command)
+            values["description"] = (
+                ""
+                if _clears(value)
+                else _check_length(value, MAX_DESCRIPTION, "description", command)
+            )
         elif key in ("when", "ends"):
             if not value:
                 raise UserError(f"{key}= needs a time, e.g. {key}=20:00.", command=command)
@@ -457,9 +465,15 @@ def check_title(title: str, command: str) -> str:
     return _check_length(title, MAX_TITLE, "title", command)
 
 
+def _clears(value: str) -> bool:
+    """Does ``value`` clear a field (`where=none`, `description=-`, `url=`), as `limit=none`
+    and `remind=none` do?"""
+    return value.strip().lower() in _NOTHING
+
+
 def _check_url(url: str, command: str) -> str:
     url = url.strip()
-    if url.lower() in _UNLIMITED:
+    if url.lower() in _UNLIMITED or _clears(url):
         return ""
     if not _URL.fullmatch(url):
         raise UserError(

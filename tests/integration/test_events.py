@@ -273,6 +273,17 @@ async def test_a_new_zone_alone_keeps_the_wall_clock_time(chat: Chat) -> None:
     ]
 
 
+async def test_none_a_dash_or_nothing_clears_a_place_description_or_address(chat: Chat) -> None:
+    await chat.say(GATHERING + " url=https://dev.example description=Bring a laptop", "olga")
+    assert (await chat.say("!edit 1 where=none description=-", "olga")).splitlines()[0] == (
+        "Updated #1 Developers Gathering: where → (none); description removed."
+    )
+    assert (await chat.say("!edit 1 url=", "olga")).splitlines()[:2] == [
+        "Updated #1 Developers Gathering: url → (none).",
+        "#1 Developers Gathering · Fri 2026-12-04 18:00-20:00 UTC · 0/20 going",
+    ]
+
+
 async def test_a_new_time_alone_keeps_the_day(chat: Chat) -> None:
     """`when=20:00` on an event four weeks ahead moves it two hours, not to tonight."""
     await in_warsaw(chat)

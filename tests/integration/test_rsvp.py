@@ -156,6 +156,17 @@ async def test_bringing_fewer_guests_frees_seats_for_the_waitlist(chat: Chat) ->
     assert await who_lines(chat) == ["Going (3): bob, carol, dave"]
 
 
+async def test_a_maybe_with_guests_shows_them_without_taking_seats(chat: Chat) -> None:
+    await coffee(chat, limit=3)
+    assert (await chat.say("!rsvp 1 maybe +2", "bob")).splitlines()[0] == (
+        "bob: you're a maybe for #1 Coffee with +2."
+    )
+    assert await who_lines(chat) == [
+        "Nobody is going yet. Be the first: !rsvp 1",
+        "Maybe (1): bob +2",
+    ]
+
+
 async def test_a_party_seated_from_the_waitlist_is_told_its_guests_are_in_too(
     chat: Chat,
 ) -> None:
