@@ -4,7 +4,7 @@ sender, and marked when done (see models.DeliveryRow)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -165,6 +165,21 @@ class DeliveryRepository:
         await self._notices(
             event_id, occurrence, kind, now, payload, person_ids=list(ids.scalars())
         )
+
+    async def notify_each(
+        self,
+        event_id: int,
+        kind: str,
+        told: Mapping[UserRef, tuple[str, str]],
+        now: datetime,
+    ) -> None:
+        """A notice to each person in ``told`` with their own (occurrence, payload); those
+        told the same are written together."""
+        alike: dict[tuple[str, str], list[UserRef]] = {}
+        for person, what in told.items():
+            alike.setdefault(what, []).append(person)
+        for (occurrence, payload), people in alike.items():
+            await self.notify(event_id, occurrence, kind, people, now, payload)
 
     async def notify_channels(
         self,

@@ -167,15 +167,15 @@ async def edit_event(
             and person not in followed.news
         ]
     await uow.deliveries.notify(event.id, "", CHANGED, tell, now, said)
-    # Whose answers moved or went with their dates: what happened to theirs, one notice each
-    # (queued together for everyone told the same), a line each (see messages.changed).
-    alike: dict[tuple[str, str], list[UserRef]] = {}
-    for person, (shown, phrases) in followed.news.items():
-        if not same_person(person, actor):
-            alike.setdefault((shown, "\n".join([said, *phrases])), []).append(person)
-    for (shown, payload), people in alike.items():
-        tell += people
-        await uow.deliveries.notify(event.id, shown, CHANGED, people, now, payload)
+    # Whose answers moved or went with their dates: what happened to theirs, a line each
+    # (see messages.changed).
+    told = {
+        person: (shown, "\n".join([said, *phrases]))
+        for person, (shown, phrases) in followed.news.items()
+        if not same_person(person, actor)
+    }
+    tell += told
+    await uow.deliveries.notify_each(event.id, CHANGED, told, now)
     await _tell_channels(uow, event.id, "", CHANGED, here, now, said)
     await uow.deliveries.request_plan(event.id, now)
     view = await uow.events.view(event, now=now)

@@ -219,16 +219,14 @@ async def _promote(
     it in the reply)."""
     lucky = promotions(capacity, taken, [Party(party, party.seats) for party in waitlist])
     await uow.rsvps.promote(event_id, [party.person_id for party in lucky], now, key)
-    # The notice says how many seats: a party of three reads that all three are in. Its
-    # payload is the guests (see messages.promoted), so parties alike share one notify.
-    by_guests: dict[int, list[UserRef]] = {}
-    for party in lucky:
-        if party.person_id != actor_id:
-            by_guests.setdefault(party.seats - 1, []).append(party.person)
-    for guests, told in by_guests.items():
-        await uow.deliveries.notify(
-            event_id, key, PROMOTED, told, now, str(guests) if guests else ""
-        )
+    # The notice says how many seats: a party of three reads that all three are in (the
+    # payload is the guests, see messages.promoted).
+    told = {
+        party.person: (key, str(party.seats - 1) if party.seats > 1 else "")
+        for party in lucky
+        if party.person_id != actor_id
+    }
+    await uow.deliveries.notify_each(event_id, PROMOTED, told, now)
     return lucky
 
 
