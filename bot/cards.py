@@ -198,7 +198,7 @@ def who_reply(
             line(bold(f"Going ({event.counts.seats}): "), ", ".join(entry(a) for a in going))
         )
     elif event.status(now) is EventStatus.SCHEDULED:
-        lines.append(line("Nobody is going yet. Be the first: ", cmd(f"rsvp {event.id}")))
+        lines.append(line("Nobody is going yet. Be the first: ", cmd(f"rsvp {event.target}")))
     else:  # cancelled or over: nobody can answer any more
         lines.append(line("Nobody was going."))
     waiting = by_status[RsvpStatus.WAITLISTED]

@@ -165,6 +165,11 @@ class EventView:
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    @property
+    def target(self) -> str:
+        """How commands name this event (this date of a series): `12` or `12@2026-12-12`."""
+        return f"{self.id}@{self.occurrence}" if self.occurrence else str(self.id)
+
     def status(self, now: datetime) -> EventStatus:
         if self.stored_status is EventStatus.CANCELLED:
             return EventStatus.CANCELLED

@@ -13,29 +13,20 @@ from datetime import date, timedelta
 
 from bot.domain import RsvpStatus
 from bot.errors import UserError
+from bot.language.answers import MAX_NOTE, read_answer
 from bot.language.durations import parse_offsets
 from bot.language.invocation import first_word
 from bot.language.repeat import parse_repeat
 from bot.language.text import is_blank
-from bot.replies import cmd
 from bot.when import parse_zone
 
 MAX_TITLE = 100
 MAX_PLACE = 200
 MAX_URL = 500
 MAX_DESCRIPTION = 1000
-MAX_NOTE = 140
 MAX_REASON = 300
-MAX_GUESTS = 10
 MAX_CAPACITY = 100_000
 
-_STATUS_WORDS = {
-    **dict.fromkeys(("yes", "y", "going", "go", "in", "ok", "attending"), RsvpStatus.GOING),
-    **dict.fromkeys(("maybe", "m", "perhaps", "?", "tentative"), RsvpStatus.MAYBE),
-    **dict.fromkeys(("no", "n", "not", "out", "cant", "can't", "nope"), RsvpStatus.NOT_GOING),
-}
-_GUESTS = re.compile(r"\+(\d+)")
-_LOOKS_LIKE_GUESTS = re.compile(r"\+|-\d")
 _URL = re.compile(r"https?://\S+", re.IGNORECASE)
 _UNLIMITED = frozenset({"none", "off", "no", "unlimited", "-"})
 # What clears a text field in `edit` (a place called "none" is not one anybody means).
@@ -178,14 +169,16 @@ def _split_id(rest: str, command: str) -> tuple[int, str]:
 
 
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_SPACED_DATE = re.compile(r"^(#?\d+)(?:\s*@\s*|\s+(?=\d{4}-\d{2}-\d{2}(?:\s|$)))")
 
 
 def split_target(
     rest: str, command: str, *, whole_series: bool = False
 ) -> tuple[int, str | None, str]:
     """`12@2026-12-12 maybe` -> (12, "2026-12-12", "maybe"); without `@`, (12, None, ...).
-    With ``whole_series``, `12@all` is allowed too."""
-    head, tail = first_word(rest.strip())
+    With ``whole_series``, `12@all` is allowed too. `12 @2026-12-12` and `12 2026-12-12`
+    mean the same date: read as a note, it would answer for the next date instead."""
+    head, tail = first_word(_SPACED_DATE.sub(r"\1@", rest.strip(), count=1))
     number, at, which = head.partition("@")
     event_id = parse_event_id(number, command)
     if not at:
@@ -251,38 +244,8 @@ def parse_newevent(rest: str) -> NewEventArgs | GuidedNewEvent:
 
 def parse_rsvp(rest: str) -> RsvpArgs:
     event_id, occurrence, tail = split_target(rest, "rsvp")
-    status, guests = RsvpStatus.GOING, None
-    words = tail.split()
-    seen_status = False
-    while words:
-        word = words[0].lower()
-        if not seen_status and word in _STATUS_WORDS:
-            status, seen_status = _STATUS_WORDS[word], True
-        elif guests is None and _GUESTS.fullmatch(word):
-            guests = int(word[1:])
-            if guests > MAX_GUESTS:
-                raise UserError(f"At most +{MAX_GUESTS} guests per person.", command="rsvp")
-        elif _LOOKS_LIKE_GUESTS.match(word):
-            # `-1`, `+1.5`, `+abc` are meant as guests; storing them as a note would hide that.
-            raise UserError(
-                f"'{word[:12]}' is not a number of guests: write +1, +2 … (or +0 for none).",
-                command="rsvp",
-            )
-        else:
-            break
-        words.pop(0)
-    note = " ".join(words).strip()
-    if seen_status and note.lower() in _STATUS_WORDS:
-        raise UserError(
-            f"Give one answer, not two ('{tail.strip()[:30]}'); a note goes after it: ",
-            cmd("rsvp 12 yes running late"),
-            command="rsvp",
-        )
-    if len(note) > MAX_NOTE:
-        raise UserError(
-            f"The note is too long ({len(note)} characters, at most {MAX_NOTE}).", command="rsvp"
-        )
-    return RsvpArgs(event_id, status, guests, note or None, occurrence)
+    answer = read_answer(tail)
+    return RsvpArgs(event_id, answer.status, answer.guests, answer.note, occurrence)
 
 
 def parse_unrsvp(rest: str) -> RsvpArgs:

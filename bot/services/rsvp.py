@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain import Counts, EventStatus, EventView, RsvpStatus, UserRef
 from bot.errors import UserError
-from bot.language.arguments import MAX_GUESTS
+from bot.language.answers import MAX_GUESTS
 from bot.replies import cmd
 from bot.seating import Party, fits, promotions
 from bot.services.occurrences import choose, over_at

@@ -47,9 +47,9 @@ async def test_answers_for_two_dates_are_counted_apart(chat: Chat) -> None:
     )
     assert await chat.say("!who 1@2026-11-29") == f"{NEXT_SUNDAY} · 2 going\nGoing (2): carol +1"
     # Changing your mind for one date leaves the other as it was.
-    await chat.say("!unrsvp 1@2026-11-29", "carol")
+    await chat.say("!unrsvp 1 @2026-11-29", "carol")
     assert (await chat.say("!who 1@2026-11-29")).splitlines()[1:] == [
-        "Nobody is going yet. Be the first: !rsvp 1",
+        "Nobody is going yet. Be the first: !rsvp 1@2026-11-29",
         "Can't make it (1): carol",
     ]
     assert (await chat.say("!who 1")).splitlines()[1] == "Going (1): bob"

@@ -371,6 +371,37 @@ async def test_who_lists_going_with_guests_and_notes_then_the_waitlist_then_mayb
     ]
 
 
+async def test_answers_said_in_words_are_read_as_meant(chat: Chat) -> None:
+    await coffee(chat, limit=10)
+    assert (await chat.say("!rsvp 1 not sure yet", "bob")).startswith(
+        'bob: you\'re a maybe for #1 Coffee. Your note: "not sure yet".'
+    )
+    assert (await chat.say("!rsvp 1 no idea if I can come", "carol")).startswith(
+        "carol: you're a maybe for #1 Coffee."
+    )
+    assert (await chat.say("!rsvp 1 count me out", "dave")).startswith(
+        "dave: you're not going to #1 Coffee.\n"
+    )
+    assert (await chat.say("!rsvp 1 yes, bringing my partner +1", "erin")).startswith(
+        "erin: you're going to #1 Coffee with +1."
+    )
+    assert (await chat.say("!who 1")).splitlines() == [
+        f"{CARD} · 2/10 going · 2 maybe",
+        "Going (2): erin +1 (bringing my partner +1)",
+        "Maybe (2): bob (not sure yet), carol (no idea if I can come)",
+        "Can't make it (1): dave",
+    ]
+
+
+async def test_guests_given_twice_are_refused_and_store_nothing(chat: Chat) -> None:
+    await coffee(chat)
+    answer = await chat.say("!rsvp 1 +1 my kid, and her +1", "bob")
+    assert answer.startswith(
+        "Give the number of guests once ('+1' is one too many), e.g. !rsvp 12 +2 bringing my kids"
+    )
+    assert await who_lines(chat) == ["Nobody is going yet. Be the first: !rsvp 1"]
+
+
 async def test_who_for_an_unknown_event_says_so(chat: Chat) -> None:
     assert (await chat.say("!who 3")).startswith("There is no event #3.")
 

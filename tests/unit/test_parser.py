@@ -30,6 +30,7 @@ from bot.language.arguments import (
     ZoneArgs,
 )
 from bot.language.invocation import Invocation, split_invocation
+from bot.language.paging import PageArgs
 from bot.notify import NotifyArgs
 from bot.polls.language import NewPollArgs, PickArgs, ShowPollArgs, VoteArgs
 
@@ -140,10 +141,10 @@ COMMAND_CASES = [
         id="newevent-over-several-lines",
     ),
     # events / list
-    pytest.param("!events", "events", NoArgs(), id="events"),
-    pytest.param("/events", "events", NoArgs(), id="events-slash"),
-    pytest.param("!list", "events", NoArgs(), id="list-alias"),
-    pytest.param("/LIST", "events", NoArgs(), id="list-alias-upper-case"),
+    pytest.param("!events", "events", PageArgs(), id="events"),
+    pytest.param("/events", "events", PageArgs(), id="events-slash"),
+    pytest.param("!list 2", "events", PageArgs(2), id="list-alias"),
+    pytest.param("/LIST", "events", PageArgs(), id="list-alias-upper-case"),
     # event / info
     pytest.param("!event 12", "event", EventIdArgs(12), id="event"),
     pytest.param("/event #12", "event", EventIdArgs(12), id="event-hash-id"),
@@ -188,6 +189,32 @@ COMMAND_CASES = [
     pytest.param(
         "!rsvp 3 " + "x" * 140, "rsvp", RsvpArgs(3, GOING, None, "x" * 140), id="rsvp-note-at-max"
     ),
+    # A date after a space is still the date, not a note answering for the next date.
+    pytest.param(
+        "!rsvp 3@2026-12-12 no", "rsvp", RsvpArgs(3, NOT_GOING, None, None, "2026-12-12"), id="at"
+    ),
+    pytest.param(
+        "!rsvp 3 @2026-12-12", "rsvp", RsvpArgs(3, GOING, None, None, "2026-12-12"), id="space-at"
+    ),
+    pytest.param(
+        "!rsvp #3 @ 2026-12-12 maybe",
+        "rsvp",
+        RsvpArgs(3, MAYBE, None, None, "2026-12-12"),
+        id="spaces-around-at",
+    ),
+    pytest.param(
+        "!rsvp 3 2026-12-12 no",
+        "rsvp",
+        RsvpArgs(3, NOT_GOING, None, None, "2026-12-12"),
+        id="date-without-at",
+    ),
+    pytest.param(
+        "!rsvp 3 2026-12-12T18:00 is fine",
+        "rsvp",
+        RsvpArgs(3, GOING, None, "2026-12-12T18:00 is fine"),
+        id="date-and-time-is-a-note",
+    ),
+    pytest.param("!cancel 3 @all", "cancel", CancelArgs(3, "", "all"), id="cancel-space-at-all"),
     # remindme
     pytest.param("!remindme 3", "remindme", RemindArgs(3, True), id="remindme"),
     pytest.param("/remindme@GatherBot #3 off", "remindme", RemindArgs(3, False), id="remindme-off"),
@@ -349,8 +376,8 @@ COMMAND_CASES = [
     pytest.param("/dm_here", "dm_here", NoArgs(), id="dm-here"),
     pytest.param("!dm-here", "dm_here", NoArgs(), id="dm-here-dash"),
     # myevents, notify
-    pytest.param("!myevents", "myevents", NoArgs(), id="myevents"),
-    pytest.param("/mine", "myevents", NoArgs(), id="myevents-mine"),
+    pytest.param("!myevents", "myevents", PageArgs(), id="myevents"),
+    pytest.param("/mine page 3", "myevents", PageArgs(3), id="myevents-mine"),
     pytest.param(
         "!notify 12 We're in room 2B, upstairs.",
         "notify",
