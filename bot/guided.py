@@ -14,8 +14,10 @@ from zoneinfo import ZoneInfo
 
 from bot.domain import ChannelRef, UserRef
 from bot.language.arguments import EventFields, check_title, parse_limit, parse_place
+from bot.language.repeat import split_every
 from bot.replies import Line, Reply, ReplyKind, cmd, line, reply
 from bot.when import format_span, resolve
+from bot.when.recurrence import repeat_label
 
 EXPIRES_AFTER = timedelta(minutes=10)
 _NO_LIMIT = frozenset({"-", "none", "no", "unlimited", "0"})
@@ -37,6 +39,7 @@ class Draft:
     step: Step = Step.TITLE
     title: str = ""
     when: str = ""
+    repeat: str = ""  # `every tuesday 19:00` as the time
     venue: str = ""
     url: str = ""
 
@@ -82,14 +85,19 @@ class Drafts:
             draft.title = check_title(text, "newevent")
             draft.step = Step.WHEN
             return prompt(
-                f"When is {draft.title}? For example tomorrow 18:00 or next friday "
-                f"18:00-20:00 (times in {draft.zone}, unless you write a zone)."
+                f"When is {draft.title}? For example tomorrow 18:00, next friday "
+                f"18:00-20:00 or every tuesday 19:00 (times in {draft.zone}, unless you "
+                "write a zone)."
             )
         if draft.step is Step.WHEN:
-            when = resolve(text, now=now, zone=ZoneInfo(draft.zone))
-            draft.when, draft.step = text, Step.WHERE
+            first, repeat = split_every(text, "newevent") or (text, "")
+            when = resolve(first, now=now, zone=ZoneInfo(draft.zone))
+            draft.when, draft.repeat, draft.step = first, repeat, Step.WHERE
             span = format_span(when.starts_at, when.ends_at, ZoneInfo(when.timezone))
-            return prompt(f"{span}. Where? A place, a link for an online event, or - for none.")
+            repeats = f", then {repeat_label(repeat)}" if repeat else ""
+            return prompt(
+                f"{span}{repeats}. Where? A place, a link for an online event, or - for none."
+            )
         if draft.step is Step.WHERE:
             draft.venue, draft.url = parse_place(text, "newevent")
             draft.step = Step.LIMIT
@@ -101,6 +109,7 @@ class Drafts:
             url=draft.url or None,
             capacity=capacity,
             capacity_given=capacity is not None,
+            repeat=draft.repeat or None,
         )
         return Finished(draft.title, draft.when, fields)
 

@@ -16,7 +16,7 @@ from bot.errors import UserError
 from bot.language.answers import MAX_NOTE, read_answer
 from bot.language.durations import parse_offsets
 from bot.language.invocation import first_word
-from bot.language.repeat import parse_repeat
+from bot.language.repeat import parse_repeat, split_every
 from bot.language.text import is_blank
 from bot.when import parse_zone
 
@@ -232,6 +232,7 @@ def parse_newevent(rest: str) -> NewEventArgs | GuidedNewEvent:
     for key in ("title", "when"):
         if key in options:
             raise UserError(f"Give the {key} as its own part, not as {key}=.", command="newevent")
+    when = _take_repeat(when, options, "newevent")
     if where:
         if "where" in options:
             raise UserError(
@@ -262,7 +263,23 @@ def parse_edit(rest: str) -> EditArgs:
         raise UserError(
             "Say what to change, e.g. limit=30 or when=2026-12-05 19:00.", command="edit"
         )
+    if "when" in options:
+        options["when"] = _take_repeat(options["when"], options, "edit")
     return EditArgs(event_id, _fields(options, "edit"))
+
+
+def _take_repeat(when: str, options: dict[str, str], command: str) -> str:
+    """`every tuesday 19:00` is `tuesday 19:00` with repeat=weekly (put in ``options``)."""
+    every = split_every(when, command)
+    if every is None:
+        return when
+    if "repeat" in options:
+        raise UserError(
+            f"Say how it repeats once: '{when[:40]}' or repeat={options['repeat'][:20]}.",
+            command=command,
+        )
+    first, options["repeat"] = every
+    return first
 
 
 def parse_remindme(rest: str) -> RemindArgs:

@@ -84,3 +84,45 @@ def _bad(text: str, detail: str, command: str) -> UserError:
         "or an RFC 5545 rule such as FREQ=WEEKLY;BYDAY=FR.",
         command=command,
     )
+
+
+_UNITS = ("day", "week", "month", "year")
+_WEEKDAY_WORD = re.compile(r"(mon|tue|wed|thu|fri|sat|sun)[a-z]*", re.IGNORECASE)
+
+
+def split_every(when: str, command: str) -> tuple[str, str] | None:
+    """`every tuesday 19:00` -> ("tuesday 19:00", "weekly"): a WHEN that says how it repeats
+    is the first date and the repeat= it means. None when ``when`` doesn't start with every.
+
+    `every other friday 18:00`, `every 2 weeks friday 18:00` and `every day 09:00` work the
+    same way; anything else after `every` is refused with the two-part form to use."""
+    words = when.split()
+    if not words or words[0].lower() != "every":
+        return None
+    count, rest = 1, words[1:]
+    if rest and (rest[0].lower() == "other" or rest[0].isdigit()):
+        count, rest = (2 if rest[0].lower() == "other" else int(rest[0])), rest[1:]
+    unit = rest[0].lower().removesuffix("s") if rest else ""
+    if len(rest) == 1 and count >= 1 and (unit in _UNITS or _WEEKDAY_WORD.fullmatch(unit)):
+        raise UserError(
+            f"'{when[:40]}' has no time of day. Add one, e.g. '{when[:40]} 18:00'.",
+            command=command,
+        )
+    if unit in _UNITS and count >= 1:
+        first = _singular_weekday(rest[1:])
+        return first, parse_repeat(f"every {count} {unit}s", command=command)
+    if rest and _WEEKDAY_WORD.fullmatch(rest[0]) and count >= 1:
+        return _singular_weekday(rest), parse_repeat(f"every {count} weeks", command=command)
+    raise UserError(
+        f"Can't read '{when[:40]}'. Give the first date as the time and how it repeats as "
+        "repeat=, e.g. 2026-12-04 19:00 repeat=FREQ=MONTHLY;BYDAY=1FR (the first Friday of "
+        "every month), or every tuesday 19:00.",
+        command=command,
+    )
+
+
+def _singular_weekday(words: list[str]) -> str:
+    """`tuesdays 19:00` as `tuesday 19:00`: the first date is the next Tuesday."""
+    if words and _WEEKDAY_WORD.fullmatch(words[0]) and words[0].lower().endswith("days"):
+        words = [words[0][:-1], *words[1:]]
+    return " ".join(words)

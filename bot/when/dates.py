@@ -121,6 +121,10 @@ _WEEKDAY = re.compile(
 )
 _DAY_WORDS = {"day after tomorrow": 2, "tomorrow": 1, "today": 0, "tonight": 0, "yesterday": -1}
 _DAY_WORD = re.compile(r"\b(" + "|".join(_DAY_WORDS) + r")\b", re.IGNORECASE)
+# What is left after the dates are taken out: a span of days, not a day.
+_VAGUE_PERIOD = re.compile(
+    r"\b(?:(?:next|this|coming|following|the)\s+)*(?:week|month|year|weekend)s?\b", re.IGNORECASE
+)
 # `in 3 days`, `in a week`: a day ahead, not a span of real time counted from now.
 DAYS_AHEAD = re.compile(r"^in\s+(\d{1,3}|an?)\s+(day|week)s?\b", re.IGNORECASE)
 
@@ -135,6 +139,7 @@ class DateFacts:
     days: list[int] = field(default_factory=list)
     weekdays: list[int] = field(default_factory=list)
     stray_numbers: list[str] = field(default_factory=list)  # belong to no date we know
+    vague_period: str = ""  # `next week`: a span of days, not a day
 
     def agree(self, found: date) -> bool:
         return (
@@ -180,7 +185,27 @@ def date_facts(text: str, base: date, command: str) -> DateFacts:
     take(_WEEKDAY, lambda m: facts.weekdays.append(_weekday_number(m[1])))
     facts.stray_numbers += re.findall(r"\d+", text)
     _refuse_wrong_weekday(facts, command)
+    vague = _VAGUE_PERIOD.search(text)
+    facts.vague_period = " ".join(vague[0].split()) if vague else ""
     return facts
+
+
+def vague_period_refusal(facts: DateFacts, base: date, clock: str, command: str) -> UserError:
+    """`next week 18:00`: dateparser makes it today in a week, a guess at a day the person
+    hasn't named yet; `friday next week` is one of two Fridays, depending on who reads it."""
+    if not facts.weekdays:
+        return UserError(
+            f"'{facts.vague_period}' doesn't say which day. Name it, e.g. "
+            f"{base + timedelta(days=7):%Y-%m-%d} {clock}.",
+            command=command,
+        )
+    weekday = _WEEKDAYS[facts.weekdays[0]]
+    coming = base + timedelta(days=(facts.weekdays[0] - base.weekday() - 1) % 7 + 1)
+    return UserError(
+        f"Which {weekday}? Give the date, e.g. {coming + timedelta(days=7):%Y-%m-%d} {clock}, "
+        f"or {weekday.lower()} {clock} for the coming one ({coming:%Y-%m-%d}).",
+        command=command,
+    )
 
 
 def _month_number(word: str) -> int:

@@ -7,6 +7,7 @@ since dateparser skips what it doesn't understand and fills the gap in from "now
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, time
 
@@ -20,9 +21,12 @@ from bot.when.dates import (
     date_facts,
     full_weekday_names,
     rewrite_numeric_dates,
+    vague_period_refusal,
 )
 from bot.when.refusals import cant_understand
 from bot.when.zones import refuse_zone_abbreviations
+
+_NEXT = re.compile(r"\bnext\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +42,7 @@ def read_local(text: str, *, base: datetime, command: str) -> datetime:
     """Naive wall-clock time for ``text``, read relative to ``base`` (naive, same zone)."""
     written = what_is_written(text, base=base, command=command)
     reading = _dateparse(written.for_dateparser, base)
-    return check_reading(text, reading, written, command=command)
+    return _later_today(text, check_reading(text, reading, written, command=command), written, base)
 
 
 def what_is_written(text: str, *, base: datetime, command: str) -> Written:
@@ -61,6 +65,9 @@ def what_is_written(text: str, *, base: datetime, command: str) -> Written:
     facts = date_facts(rest, base.date(), command)
     if facts.stray_numbers:
         raise _unclear_numbers(text, facts.stray_numbers if not clocks else [], command)
+    if facts.vague_period:
+        hhmm = clocks[0].hhmm if clocks else "18:00"
+        raise vague_period_refusal(facts, base.date(), hhmm, command)
     if not clocks:
         raise _no_clock(text, rewritten, facts, base, command)
     clock = clocks[0]
@@ -86,6 +93,19 @@ def check_reading(
         raise cant_understand(text, command)
     if not written.facts.agree(reading.date()):
         raise cant_understand(text, command)
+    return reading
+
+
+def _later_today(text: str, reading: datetime, written: Written, base: datetime) -> datetime:
+    """`saturday 18:00` said on a Saturday at noon is tonight, as `18:00` alone would be:
+    dateparser reads a weekday as the next one after today. `next saturday` is next week."""
+    facts = written.facts
+    named_today = facts.weekdays == [base.weekday()] and not (
+        facts.dates or facts.years or facts.months or facts.days
+    )
+    today = datetime.combine(base.date(), time(written.clock.hour, written.clock.minute))
+    if named_today and not _NEXT.search(text) and base < today < reading:
+        return today
     return reading
 
 

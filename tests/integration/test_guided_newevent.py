@@ -65,3 +65,19 @@ async def test_a_forgotten_conversation_expires(database: Database) -> None:
     await chat.say("!newevent")
     chat.clock.advance(minutes=11)
     assert await chat.say("Coffee") == ""
+
+
+async def test_a_time_that_says_how_it_repeats_makes_a_series(database: Database) -> None:
+    chat = Chat(database)
+    await chat.say("!newevent")
+    await chat.say("Board games")
+    assert (await chat.say("every other friday 19:00")).startswith(
+        "Fri 2026-11-27 19:00 UTC, then every 2 weeks. Where?"
+    )
+    await chat.say("The Pub")
+    assert (await chat.say("-")).startswith(
+        "Created #1 Board games · Fri 2026-11-27 19:00 UTC · every 2 weeks · The Pub"
+    )
+    assert "Next dates: Fri 2026-11-27, Fri 2026-12-11, Fri 2026-12-25" in await chat.say(
+        "!event 1"
+    )

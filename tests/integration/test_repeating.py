@@ -31,6 +31,18 @@ async def weekly_coffee(chat: Chat, limit: int | None = None) -> None:
     assert created.startswith(f"Created {SUNDAY}")
 
 
+async def test_a_time_that_says_every_sunday_makes_a_weekly_series(chat: Chat) -> None:
+    created = await chat.say("!newevent Coffee | every sunday 18:00 | Café Nero", "olga")
+    assert created.startswith(f"Created {SUNDAY} · 0 going")
+    assert "Next dates: Sun 2026-11-22, Sun 2026-11-29, Sun 2026-12-06" in await chat.say(
+        "!event 1"
+    )
+    # Moved to Mondays every other week, in one edit.
+    assert (await chat.say("!edit 1 when=every other monday 19:00", "olga")).splitlines()[1] == (
+        "#1 Coffee · Mon 2026-11-23 19:00 UTC · every 2 weeks · Café Nero · 0 going"
+    )
+
+
 async def test_answers_for_two_dates_are_counted_apart(chat: Chat) -> None:
     await weekly_coffee(chat)
     assert await chat.say("!rsvp 1", "bob") == (

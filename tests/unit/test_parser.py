@@ -119,6 +119,37 @@ COMMAND_CASES = [
         ),
         id="newevent-ends-tz-repeat",
     ),
+    # A time that says how it repeats: the first date, and repeat= from the words.
+    pytest.param(
+        "!newevent Coffee | every Tuesday 19:00 | Pub",
+        "newevent",
+        NewEventArgs("Coffee", "Tuesday 19:00", EventFields(where="Pub", repeat="weekly")),
+        id="newevent-every-weekday",
+    ),
+    pytest.param(
+        "!newevent Coffee | every other fri 18:00-20:00",
+        "newevent",
+        NewEventArgs("Coffee", "fri 18:00-20:00", EventFields(repeat="every 2 weeks")),
+        id="newevent-every-other-weekday",
+    ),
+    pytest.param(
+        "!newevent Standup | every day 09:00",
+        "newevent",
+        NewEventArgs("Standup", "09:00", EventFields(repeat="daily")),
+        id="newevent-every-day",
+    ),
+    pytest.param(
+        "!newevent Talks | every 3 weeks wednesdays 18:00",
+        "newevent",
+        NewEventArgs("Talks", "wednesday 18:00", EventFields(repeat="every 3 weeks")),
+        id="newevent-every-3-weeks",
+    ),
+    pytest.param(
+        "!edit 3 when=every thursday 19:00",
+        "edit",
+        EditArgs(3, EventFields(when="thursday 19:00", repeat="weekly")),
+        id="edit-every-weekday",
+    ),
     pytest.param(
         '!newevent Coffee | tomorrow 18:00 | Pub | description="Bring cups, max=2 each" limit=9',
         "newevent",
@@ -814,6 +845,25 @@ ERROR_CASES = [
         id="edit-too-many-reminders",
     ),
     # repeat
+    pytest.param(
+        "!newevent Coffee | every tuesday 19:00 | repeat=monthly",
+        "newevent",
+        "Say how it repeats once: 'every tuesday 19:00' or repeat=monthly.",
+        id="newevent-repeat-twice",
+    ),
+    pytest.param(
+        "!newevent Coffee | every tuesday",
+        "newevent",
+        "'every tuesday' has no time of day. Add one, e.g. 'every tuesday 18:00'.",
+        id="newevent-every-without-time",
+    ),
+    pytest.param(
+        "!newevent Coffee | every first friday 19:00",
+        "newevent",
+        "Can't read 'every first friday 19:00'. Give the first date as the time and how it "
+        "repeats as repeat=, e.g. 2026-12-04 19:00 repeat=FREQ=MONTHLY;BYDAY=1FR",
+        id="newevent-every-unknown",
+    ),
     pytest.param(
         "!newevent Coffee | tomorrow 18:00 | repeat=sometimes",
         "newevent",

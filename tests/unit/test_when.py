@@ -983,3 +983,53 @@ def test_a_time_without_a_clock_time_gets_advice_that_fits(text: str, message: s
         resolve(text, now=NOW, zone=UTC_ZONE)
     assert message in str(caught.value)
     assert "banana 18:00" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "start"),
+    [
+        # Now is Saturday 12:00: today's weekday with a time still ahead is today.
+        pytest.param("saturday 18:00", utc(2026, 11, 21, 18), id="today-by-name"),
+        pytest.param("sat 7pm", utc(2026, 11, 21, 19), id="today-abbreviated"),
+        pytest.param("saturday 10:00", utc(2026, 11, 28, 10), id="time-gone-next-week"),
+        pytest.param("next saturday 18:00", utc(2026, 11, 28, 18), id="next-is-next-week"),
+        pytest.param("friday 18:00", utc(2026, 11, 27, 18), id="another-weekday"),
+    ],
+)
+def test_a_weekday_is_the_nearest_one_still_ahead(text: str, start: datetime) -> None:
+    assert resolve(text, now=NOW, zone=UTC_ZONE).starts_at == start
+
+
+def test_a_weekday_end_is_the_start_day_when_it_is_that_day() -> None:
+    when = resolve("2026-11-28 18:00", ends="saturday 23:00", now=NOW, zone=UTC_ZONE)
+    assert when.ends_at == utc(2026, 11, 28, 23)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        pytest.param(
+            "next week 19:30", "'next week' doesn't say which day. Name it, e.g. 2026-11-28 19:30."
+        ),
+        pytest.param("next month 18:00", "'next month' doesn't say which day."),
+        pytest.param("this weekend 18:00", "'this weekend' doesn't say which day."),
+        pytest.param("next year 18:00", "'next year' doesn't say which day."),
+        pytest.param(
+            "next week", "'next week' doesn't say which day. Name it, e.g. 2026-11-28 18:00."
+        ),
+        pytest.param(
+            "friday next week 18:00",
+            "Which Friday? Give the date, e.g. 2026-12-04 18:00, or friday 18:00 for the "
+            "coming one (2026-11-27).",
+        ),
+    ],
+)
+def test_a_span_of_days_is_refused_rather_than_guessed(text: str, message: str) -> None:
+    with pytest.raises(UserError) as caught:
+        resolve(text, now=NOW, zone=UTC_ZONE)
+    assert str(caught.value).startswith(message)
+
+
+@pytest.mark.parametrize("text", ["in a week 18:00", "in 2 weeks 18:00"])
+def test_days_counted_ahead_in_weeks_are_still_a_day(text: str) -> None:
+    assert resolve(text, now=NOW, zone=UTC_ZONE).starts_at.weekday() == 5
