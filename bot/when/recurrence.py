@@ -28,6 +28,8 @@ from dateutil.parser import parse as parse_datetime
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rrule, rrulestr
 
+from bot.when.rule_labels import describe
+
 __all__ = [
     "last_start",
     "next_starts",
@@ -47,7 +49,6 @@ _SIMPLE = {
     "yearly": "FREQ=YEARLY",
 }
 _UNITS = {"day": "DAILY", "week": "WEEKLY", "month": "MONTHLY", "year": "YEARLY"}
-_LABELS = {"DAILY": "day", "WEEKLY": "week", "MONTHLY": "month", "YEARLY": "year"}
 # Rules that never match (FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30) make dateutil search to year
 # 9999; nobody plans a gathering this far ahead.
 _HORIZON = timedelta(days=11 * 366)
@@ -65,16 +66,12 @@ def rule_text(repeat: str) -> str:
 
 
 def repeat_label(repeat: str) -> str:
-    """How a series is named next to its dates: `every week`, `every 2 weeks`; a rule with
-    more in it than a frequency is just `repeating` (`event ID` lists its dates)."""
+    """How a series is named next to its dates: `every week`, `every 2 weeks`, `every month
+    on the first Friday` (see bot.when.rule_labels)."""
     if not repeat:
         return ""
-    parts = _Rule.of(repeat).parts
-    freq, interval = parts.get("FREQ", ""), int(parts.get("INTERVAL", "1"))
-    if freq in _LABELS and set(parts) <= {"FREQ", "INTERVAL"}:
-        unit = _LABELS[freq]
-        return f"every {unit}" if interval == 1 else f"every {interval} {unit}s"
-    return "repeating"
+    rule = _Rule.of(repeat)
+    return describe(rule.parts, rule.until)
 
 
 def wall_to_utc(local: datetime, zone: ZoneInfo) -> datetime:
