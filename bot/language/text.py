@@ -5,9 +5,13 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# Control characters (C0 and C1, but tab and newline, which separate words) and the
-# invisible bidi controls that can make a title display as something else.
-_UNWANTED = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Control characters (C0 and C1, but tab and newline, which separate words), the invisible
+# bidi controls that can make a title display as something else, and the zero-width space,
+# word joiner and BOM that copying from a web page leaves in (`12\u200b` is not a number).
+# The zero-width (non-)joiners stay: emoji and Persian need them.
+_UNWANTED = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]"
+)
 
 
 def clean_input(text: str) -> str:

@@ -998,4 +998,16 @@ def test_control_and_bidi_characters_never_reach_a_title(typed: str, stored: str
 
 
 def test_a_title_of_only_invisible_characters_is_empty() -> None:
-    assert "The title is empty." in str(refusal("!newevent \u200b\u200b | tomorrow 18:00"))
+    assert "The title is empty." in str(refusal("!newevent \u200d\u00ad | tomorrow 18:00"))
+
+
+@pytest.mark.parametrize(
+    "typed", ["!rsvp 3\u200b maybe", "!rsvp \ufeff3 maybe", "!rsvp 3\u2060 maybe"]
+)
+def test_invisible_characters_copied_with_a_number_are_ignored(typed: str) -> None:
+    assert parsed(typed) == ("rsvp", RsvpArgs(3, MAYBE, None, None))
+
+
+def test_joiners_that_emoji_need_are_kept() -> None:
+    family = "\U0001f469\u200d\U0001f467"
+    assert parsed(f"!newevent Kids {family} | tomorrow 18:00")[1].title == f"Kids {family}"
