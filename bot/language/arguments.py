@@ -321,7 +321,7 @@ def _canonical_key(key: str) -> str | None:
     return key if key in OPTION_KEYS else None
 
 
-def _parse_options(text: str, command: str) -> dict[str, str]:
+def _parse_options(text: str, command: str, known: tuple[str, ...] = OPTION_KEYS) -> dict[str, str]:
     """`limit=20 where=Café Nero url=https://x?a=b` -> {limit: 20, where: Café Nero, url: ...}.
 
     A value runs until the next ` key=`, so values may contain spaces without quotes; a quoted
@@ -346,8 +346,7 @@ def _parse_options(text: str, command: str) -> dict[str, str]:
             continue  # free text: `description=wifi pass=abc123`
         if key is None:
             raise UserError(
-                f"Unknown option '{marker.group(1)[:20]}'. Known options: "
-                f"{', '.join(OPTION_KEYS)}.",
+                f"Unknown option '{marker.group(1)[:20]}'. Known options: {', '.join(known)}.",
                 command=command,
             )
         if key in options:
@@ -418,9 +417,10 @@ def _fields(options: dict[str, str], command: str) -> EventFields:
     return EventFields(**values)  # type: ignore[arg-type]
 
 
-def parse_fields(text: str, command: str) -> EventFields:
-    """`limit=20 where=Café Nero` as `newevent` reads its options."""
-    return _fields(_parse_options(text, command), command)
+def parse_fields(text: str, command: str, *, known: tuple[str, ...] = OPTION_KEYS) -> EventFields:
+    """`limit=20 where=Café Nero` as `newevent` reads its options; ``known`` are the ones an
+    unknown option's refusal offers (a poll takes fewer)."""
+    return _fields(_parse_options(text, command, known), command)
 
 
 def parse_limit(value: str, command: str) -> int | None:

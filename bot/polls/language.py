@@ -92,7 +92,7 @@ def parse_poll(rest: str) -> NewPollArgs | ShowPollArgs:
             command="poll",
         )
     fields_text = " ".join(details)
-    fields = parse_fields(fields_text, "poll")
+    fields = parse_fields(fields_text, "poll", known=EVENT_KEYS)
     other = [key for key in fields.given() if key not in EVENT_KEYS]
     if other:
         raise UserError(

@@ -116,6 +116,10 @@ async def test_details_after_the_times_go_to_the_event(chat: Chat) -> None:
             "18:00-20:00 gives the end). Details: where, url, description, limit, remind, tz.",
         ),
         (
+            "!poll Coffee | tomorrow 18:00 | sun 19:00 | colour=red",
+            "Unknown option 'colour'. Known options: where, url, description, limit, remind, tz.",
+        ),
+        (
             "!poll Coffee tomorrow",
             "Give a title and 2 to 10 times, separated by |, or a poll's number to see it.",
         ),
