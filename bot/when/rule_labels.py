@@ -60,10 +60,10 @@ def _on(parts: dict[str, str]) -> str | None:
             return None
         said.append("on the " + _and(["last day" if day == -1 else _nth(day) for day in days]))
     if "BYDAY" in parts:
-        days = [_weekday(value) for value in parts["BYDAY"].split(",")]
-        if None in days:
+        weekdays = [_weekday(value) for value in parts["BYDAY"].split(",")]
+        named = [weekday for weekday in weekdays if weekday is not None]
+        if len(named) < len(weekdays):
             return None
-        named = [day for day in days if day is not None]
         if set(parts["BYDAY"].split(",")) == _WORKDAYS:
             said.append("on weekdays")
         elif all(ordinal for ordinal, _ in named) and len({day for _, day in named}) == 1:
