@@ -8,11 +8,22 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot import announce, channel_settings, feeds, handlers, identity, my_events, notify, polls
+from bot import (
+    announce,
+    channel_settings,
+    feeds,
+    handlers,
+    identity,
+    my_events,
+    notify,
+    polls,
+    reopen,
+)
 from bot.context import Context
 from bot.errors import UserError
 from bot.language import arguments as a
 from bot.language.invocation import Invocation, split_invocation
+from bot.language.paging import parse_page
 from bot.language.text import clean_input
 from bot.replies import Line, Reply, bold, cmd, line, reply
 
@@ -100,24 +111,29 @@ COMMANDS: tuple[CommandSpec, ...] = (
     ),
     CommandSpec(
         "events",
-        "",
+        "[PAGE]",
         "upcoming events in this channel, soonest first",
-        ("events",),
-        a.parse_no_args,
+        ("events", "events 2"),
+        parse_page("events"),
         handlers.events,
         aliases=("list",),
+        details=(
+            f"{handlers.EVENTS_PER_PAGE} to a page; events 2 (or events page 2) shows the "
+            "second. A repeating event is listed once, at its next date."
+        ),
     ),
     CommandSpec(
         "myevents",
-        "",
+        "[PAGE]",
         "the upcoming events you said yes or maybe to, or wait for a seat at",
-        ("myevents",),
-        a.parse_no_args,
+        ("myevents", "myevents 2"),
+        parse_page("myevents"),
         my_events.myevents,
         aliases=("mine",),
         details=(
             "In a private chat: every channel's. In a group: those announced there. Your "
-            "waitlist position is shown."
+            f"waitlist position is shown. {my_events.PER_PAGE} to a page; myevents 2 (or "
+            "myevents page 2) shows the second."
         ),
     ),
     CommandSpec(
@@ -197,6 +213,22 @@ COMMANDS: tuple[CommandSpec, ...] = (
         details=(
             "For a repeating event, @DATE calls off one date (the series goes on) and @all "
             "every date."
+        ),
+    ),
+    CommandSpec(
+        "reopen",
+        "ID[@DATE]",
+        "undo cancel: the event is back on, with everyone's answers as they were",
+        ("reopen 12", "reopen 12@2026-12-12"),
+        reopen.parse_reopen,
+        reopen.reopen,
+        aliases=("uncancel",),
+        access="the organizer or an admin",
+        details=(
+            "Answers and the waitlist were kept; everyone who had answered, except with no, "
+            "is told it is back on, and reminders come again. For a repeating event, "
+            "reopen ID undoes cancel ID@all and reopen ID@DATE brings back one called-off "
+            "date. Not once it has begun."
         ),
     ),
     CommandSpec(

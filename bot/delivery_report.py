@@ -15,6 +15,7 @@ from storage.deliveries import (
     POLL_PICKED,
     PROMOTED,
     REMIND,
+    REOPENED,
     START,
 )
 from storage.delivery_report import Problem, ProblemCounts, RetryOutcome
@@ -24,6 +25,7 @@ KINDS = {
     PROMOTED: "notice: off waitlist",
     CHANGED: "notice: changed",
     CANCELLED: "notice: cancelled",
+    REOPENED: "notice: back on",
     POLL_PICKED: "notice: poll decided",
     MESSAGE: "organizer's message",
     DIGEST: "weekly digest",

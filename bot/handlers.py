@@ -13,7 +13,7 @@ from bot.cards import (
     who_reply,
 )
 from bot.context import Context
-from bot.domain import ChannelKind, Choice, EventView, RsvpStatus, UserRef
+from bot.domain import ChannelKind, Choice, EventStatus, EventView, RsvpStatus, UserRef
 from bot.errors import UserError
 from bot.guided import key_of, prompt
 from bot.language.arguments import (
@@ -23,14 +23,15 @@ from bot.language.arguments import (
     EventIdArgs,
     GuidedNewEvent,
     NewEventArgs,
-    NoArgs,
     RemindArgs,
     RsvpArgs,
     ZoneArgs,
 )
 from bot.language.durations import format_offsets
+from bot.language.paging import PageArgs
+from bot.paging import Paging
 from bot.permissions import can_configure_channel, can_create_event, can_manage_event
-from bot.replies import Line, Reply, ReplyKind, bold, cmd, line, reply
+from bot.replies import Line, Reply, ReplyKind, SpanLike, cmd, line, reply
 from bot.scheduler.plan import reminder_offsets
 from bot.services.events import (
     cancel_event,
@@ -40,6 +41,7 @@ from bot.services.events import (
     edit_event,
 )
 from bot.services.occurrences import ALL, choose, coming_dates, day_label
+from bot.services.reopen import already_cancelled
 from bot.services.rsvp import RsvpOutcome, missing_event, open_event, set_rsvp
 from bot.visibility import changing_visible_event, require_event_visible
 from bot.when import format_instant, zone_label
@@ -48,7 +50,7 @@ from storage import UnitOfWork
 from storage.models import EventRow
 from storage.repositories import person_ref
 
-EVENTS_SHOWN = 10
+EVENTS_PER_PAGE = 10
 # Dates of a repeating event listed by `event ID`.
 DATES_SHOWN = 5
 
@@ -102,18 +104,23 @@ async def _create(ctx: Context, title: str, when: str, fields: EventFields) -> l
     return [event_card(event, ctx.now, headline="Created ")]
 
 
-async def events(ctx: Context, _args: NoArgs) -> list[Reply]:
+async def events(ctx: Context, args: PageArgs) -> list[Reply]:
+    paging = Paging("events", args.number, EVENTS_PER_PAGE)
     async with ctx.database.unit_of_work(read_only=True) as uow:
         channel = await uow.channels.find(ctx.message.channel)
         known = uow.channels.up_to_date(channel, ctx.message.channel)
         if channel is not None and known:
-            views, total = await uow.events.upcoming(channel.id, ctx.now, EVENTS_SHOWN)
+            views, total = await uow.events.upcoming(
+                channel.id, ctx.now, paging.size, paging.offset
+            )
     if not known:  # a new channel, or a new title: remembered as with any other command
         async with ctx.database.unit_of_work() as uow:
             channel = await uow.channels.upsert(ctx.message.channel, ctx.now)
-            views, total = await uow.events.upcoming(channel.id, ctx.now, EVENTS_SHOWN)
+            views, total = await uow.events.upcoming(
+                channel.id, ctx.now, paging.size, paging.offset
+            )
             await uow.commit()
-    if not views:
+    if not total:
         return [
             reply(
                 line(
@@ -122,10 +129,11 @@ async def events(ctx: Context, _args: NoArgs) -> list[Reply]:
                 )
             )
         ]
-    lines = [line(bold(f"Upcoming events ({total}):"))]
+    if paging.past_the_end(total):
+        raise paging.no_such_page(total, "upcoming events here")
+    lines = [paging.heading("Upcoming events", total)]
     lines += [summary_line(view, ctx.now) for view in views]
-    if total > len(views):
-        lines.append(line(f"… and {total - len(views)} more."))
+    lines += paging.next_page(total)
     return [reply(*lines)]
 
 
@@ -316,6 +324,13 @@ async def edit(ctx: Context, args: EditArgs) -> list[Reply]:
 
 async def cancel(ctx: Context, args: CancelArgs) -> list[Reply]:
     async with ctx.database.unit_of_work() as uow:
+        # Cancelled already: whoever may manage it is told how to undo that (open_event,
+        # which reads it again, would only say it was cancelled).
+        found = await uow.events.get(args.event_id, for_update=True)
+        if found is not None and found.status is EventStatus.CANCELLED:
+            await require_manager(ctx, uow, found, "cancel")
+            cancelled = await uow.events.cancelled_occurrences(found.id) if found.repeat else {}
+            raise already_cancelled(found, "", cancelled, ctx.now)
         row = await open_event(uow, args.event_id, ctx.now, "cancel")
         await require_manager(ctx, uow, row, "cancel")
         one_date = args.occurrence not in (None, ALL)
@@ -323,6 +338,8 @@ async def cancel(ctx: Context, args: CancelArgs) -> list[Reply]:
             raise _which_dates(await uow.events.view(row, now=ctx.now), args.reason)
         if one_date:
             cancelled = await uow.events.cancelled_occurrences(row.id)
+            if args.occurrence in cancelled:
+                raise already_cancelled(row, args.occurrence, cancelled, ctx.now)
             series = await uow.events.view(row, now=ctx.now)
             key = choose(series, args.occurrence, cancelled, ctx.now, "cancel")
             outcome = await cancel_occurrence(
@@ -337,23 +354,25 @@ async def cancel(ctx: Context, args: CancelArgs) -> list[Reply]:
     view = outcome.event
     when = format_instant(view.starts_at, view.zone)
     because = f" Reason: {args.reason}" if args.reason else ""
-    told = len(outcome.attendees_to_tell)
     if one_date:
         what = f"#{view.id} {view.title} on {when}. The series goes on."
     else:
         ctx.touched(view)
         dates = f", every date ({repeat_label(view.repeat)})" if view.repeat else f" ({when})"
         what = f"#{view.id} {view.title}{dates}."
-    return [
-        reply(
-            line(f"Cancelled {what}{because}"),
-            line(
-                f"Told {told} attendee{'s' if told != 1 else ''}."
-                if told
-                else "Nobody else had answered yet."
-            ),
-        )
-    ]
+    told = told_text(len(outcome.attendees_to_tell))
+    undo: list[SpanLike] = []
+    if view.starts_at > ctx.now:
+        # A mistake is noticed here if anywhere: the way back is shown while it is open.
+        undo = [" Undo: ", cmd(f"reopen {view.target if one_date else view.id}")]
+    return [reply(line(f"Cancelled {what}{because}"), line(told, *undo))]
+
+
+def told_text(count: int) -> str:
+    """Who a cancellation (or its undoing) was told to, besides the one who asked."""
+    if not count:
+        return "Nobody else had answered yet."
+    return f"Told {count} attendee{'s' if count != 1 else ''}."
 
 
 def _which_dates(series: EventView, reason: str) -> UserError:

@@ -11,14 +11,15 @@ from datetime import datetime
 from bot.cards import summary_line
 from bot.context import Context
 from bot.domain import ChannelKind, Counts, EventStatus, EventView, RsvpStatus
-from bot.language.arguments import NoArgs
-from bot.replies import Line, Reply, SpanLike, bold, cmd, line, reply
+from bot.language.paging import PageArgs
+from bot.paging import Paging
+from bot.replies import Line, Reply, SpanLike, cmd, line, reply
 from storage import UnitOfWork
 from storage.models import EventRow, RsvpRow
 from storage.repositories import at_occurrence, event_view
 
-# Lines in the reply; the rest is counted ("… and 3 more").
-SHOWN = 10
+# Events to a page; the pages after it are counted ("… 3 more: !myevents 2").
+PER_PAGE = 10
 # Answers read at most: a series' dates and long-past events are sorted out in Python.
 READ_AT_MOST = 500
 
@@ -31,8 +32,9 @@ class Answered:
     position: int  # on the waitlist; 0 when not waitlisted
 
 
-async def myevents(ctx: Context, _args: NoArgs) -> list[Reply]:
+async def myevents(ctx: Context, args: PageArgs) -> list[Reply]:
     private = ctx.message.channel.kind is ChannelKind.DIRECT
+    paging = Paging("myevents", args.number, PER_PAGE)
     async with ctx.database.unit_of_work(read_only=True) as uow:
         person_id = await uow.people.answering_as(ctx.message.sender)
         channel = None if private else await uow.channels.find(ctx.message.channel)
@@ -43,17 +45,18 @@ async def myevents(ctx: Context, _args: NoArgs) -> list[Reply]:
                 uow, person_id, ctx.now, None if channel is None else channel.id
             )
             # Places in line are looked up for the lines shown only.
-            shown = [await _answered(uow, person_id, *each) for each in upcoming[:SHOWN]]
+            page = upcoming[paging.offset : paging.offset + paging.size]
+            shown = [await _answered(uow, person_id, *each) for each in page]
     here = "" if private else " here"
-    if not shown:
+    if not upcoming:
         return [_nothing(here, private)]
-    lines = [line(bold(f"Your upcoming events{here} ({len(upcoming)}):"))]
+    if paging.past_the_end(len(upcoming)):
+        raise paging.no_such_page(len(upcoming), f"your upcoming events{here}")
+    lines = [paging.heading(f"Your upcoming events{here}", len(upcoming))]
     lines += [_answer_line(each, ctx.now) for each in shown]
-    if len(upcoming) > SHOWN:
-        lines.append(line(f"… and {len(upcoming) - SHOWN} more."))
+    lines += paging.next_page(len(upcoming))
     first = shown[0].event
-    target = f"{first.id}@{first.occurrence}" if first.occurrence else str(first.id)
-    footer: list[SpanLike] = ["Can't make it? ", cmd(f"rsvp {target} no")]
+    footer: list[SpanLike] = ["Can't make it? ", cmd(f"rsvp {first.target} no")]
     if not private:
         footer += ["  ·  every channel's, in a private chat: ", cmd("myevents")]
     elif ctx.web is not None:

@@ -30,6 +30,8 @@ REMIND = "remind:"
 PROMOTED = "promoted"
 CHANGED = "changed"
 CANCELLED = "cancelled"
+# A cancellation undone (`reopen`): the event, or the date of a series, is back on.
+REOPENED = "reopened"
 # From the organizer (`notify`) to everyone coming; the payload is `messages.message_payload`.
 MESSAGE = "message"
 # To each voter of a poll turned into the event; the payload is `POLL_ID` or `POLL_ID yours`
@@ -152,7 +154,8 @@ class DeliveryRepository:
         now: datetime,
         payload: str = "",
     ) -> None:
-        """A notice to each of ``people`` about ``event_id`` (promoted, changed, cancelled)."""
+        """A notice to each of ``people`` about ``event_id`` (promoted, changed, cancelled,
+        reopened)."""
         if not people:
             return
         ids = await self._session.execute(
@@ -190,7 +193,8 @@ class DeliveryRepository:
         now: datetime,
         payload: str = "",
     ) -> None:
-        """A notice about ``event_id`` posted in each of ``channel_ids`` (changed, cancelled)."""
+        """A notice about ``event_id`` posted in each of ``channel_ids`` (changed, cancelled,
+        reopened)."""
         await self._notices(event_id, occurrence, kind, now, payload, channel_ids=channel_ids)
 
     async def _notices(

@@ -378,6 +378,7 @@ _PAGE = (
     .where(*_COMING_ONCE)
     .order_by(_events.starts_at, _events.id)
     .limit(bindparam("limit"))
+    .offset(bindparam("offset"))
     .subquery("page")
 )
 _UPCOMING: Select[Any] = (
@@ -445,6 +446,11 @@ _PROMOTE = (
         updated_at=bindparam("a_now", type_=_r.updated_at.type),
     )
 )
+
+
+def _order(view: EventView) -> tuple[datetime, int]:
+    """Where an event comes in a list: soonest first; at one time, the older event first."""
+    return view.starts_at, view.id
 
 
 def _view_of(row: Row[Any], counts: Counts | None = None) -> EventView:
@@ -781,24 +787,46 @@ class EventRepository:
         return found is not None
 
     async def upcoming(
-        self, channel_id: int, now: datetime, limit: int
+        self, channel_id: int, now: datetime, limit: int, offset: int = 0
     ) -> tuple[list[EventView], int]:
         """Scheduled events linked to the channel that have not ended, soonest first, with
-        their counts, and how many there are in all. A repeating event is there once, as its
-        next occurrence that has not started and is not called off. One query when no
-        repeating event is linked here (two when a page is full); three more when some
-        are."""
+        their counts: ``limit`` of them after the first ``offset``; and how many there are in
+        all. A repeating event is there once, as its next occurrence that has not started
+        and is not called off. Two queries when no repeating event is linked here (three
+        when more follow the page); two more when some are."""
         where = {"channel_id": channel_id, "now": now, "started_after": now - OPEN_ENDED}
-        rows = (await self._session.execute(_UPCOMING, {**where, "limit": limit})).all()
-        views, total = [_view_of(row) for row in rows], len(rows)
-        if total == limit:  # there may be more
-            total = await self._session.scalar(_UPCOMING_TOTAL, where) or 0
         series = [
             _view_of(row, Counts())
             for row in await self._session.execute(_SERIES, {"channel_id": channel_id})
         ]
+        # The database pages the one-off events. Each series dated before the page pushes
+        # them back by one, so the page's one-off events are among the ``len(series)``
+        # before ``offset`` and the ``limit`` from it: that window is read.
+        start = max(0, offset - len(series))
+        window = offset + limit - start
+        rows = await self._session.execute(_UPCOMING, {**where, "offset": start, "limit": window})
+        once = [_view_of(row) for row in rows]
+        if len(once) < window and (once or start == 0):  # the last one-off event is read
+            total = start + len(once)
+        else:
+            total = await self._session.scalar(_UPCOMING_TOTAL, where) or 0
         if not series:
-            return views, total
+            return once[offset - start :], total
+        dates = await self._next_dates(series, now)
+        total += len(dates)
+        before = start  # how many of the whole list come before ``listed``
+        if start:
+            # A date before the window's first event is before the page too: fewer than
+            # ``len(series)`` dates and ``start`` one-off events come before it.
+            later = [view for view in dates if once and _order(view) > _order(once[0])]
+            before += len(dates) - len(later)
+            dates = later
+        listed = sorted(once + dates, key=_order)
+        return listed[offset - before : offset - before + limit], total
+
+    async def _next_dates(self, series: list[EventView], now: datetime) -> list[EventView]:
+        """Each series at its next date that has not started and is not called off, with
+        its counts; a series with no such date is left out."""
         cancelled = await self.cancelled_of([s.id for s in series])
         coming: list[tuple[EventView, str]] = []
         for each in series:
@@ -810,12 +838,10 @@ class EventRepository:
             if starts:
                 coming.append((each, occurrence_key(starts[0], each.timezone, each.repeat)))
         counts = await self.counts_at([(each.id, key) for each, key in coming])
-        views += [
+        return [
             at_occurrence(each, key, counts[each.id, key], cancelled.get(each.id, {}))
             for each, key in coming
         ]
-        views.sort(key=lambda view: (view.starts_at, view.id))
-        return views[:limit], total + len(coming)
 
     async def counts(self, event_ids: Sequence[int]) -> dict[int, Counts]:
         """Counts of events that happen once (occurrence "")."""
@@ -917,6 +943,15 @@ class EventRepository:
             self._session,
             CancelledOccurrenceRow,
             {"event_id": event_id, "occurrence": occurrence, "reason": reason, "cancelled_at": now},
+        )
+
+    async def reopen_occurrence(self, event_id: int, occurrence: str) -> None:
+        """Undo calling off one date of a repeating event: its answers were kept all along."""
+        await self._session.execute(
+            delete(CancelledOccurrenceRow).where(
+                CancelledOccurrenceRow.event_id == event_id,
+                CancelledOccurrenceRow.occurrence == occurrence,
+            )
         )
 
 

@@ -50,6 +50,7 @@ from storage.deliveries import (
     POLL_PICKED,
     PROMOTED,
     REMIND,
+    REOPENED,
     START,
     Claimed,
 )
@@ -422,15 +423,21 @@ class Dispatcher:
         if event is None:
             return None, "the event is gone"
         kind = delivery.kind
+        # A notice about no date in particular is about the whole series.
+        series = bool(event.repeat) and not delivery.occurrence
         if kind == CANCELLED:
-            # A notice about no date in particular is about the whole series.
-            series = bool(event.repeat) and not delivery.occurrence
+            if event.stored_status is not EventStatus.CANCELLED:
+                # Still unsent (a network was down) when it was undone (`reopen`): it would
+                # only contradict the "back on" notice.
+                return None, "it is no longer cancelled"
             return messages.cancelled(event, delivery.payload, series=series), ""
         if event.stored_status is EventStatus.CANCELLED:
             return None, "the event is cancelled"
-        if kind in (PROMOTED, CHANGED, POLL_PICKED, MESSAGE):
+        if kind in (PROMOTED, CHANGED, POLL_PICKED, MESSAGE, REOPENED):
             if event.status(now) is not EventStatus.SCHEDULED:
                 return None, "the event is over"
+            if kind == REOPENED:
+                return messages.reopened(event, now, target, series=series), ""
             if kind == CHANGED:
                 return messages.changed(event, now, delivery.payload), ""
             if kind == MESSAGE:

@@ -120,3 +120,25 @@ def cancelled(event: EventView, reason: str, *, series: bool) -> Reply:
     return reply(
         line(bold(f"#{event.id} {event.title}"), f"{what}{because}"), kind=ReplyKind.NOTICE
     )
+
+
+def reopened(
+    event: EventView, now: datetime, target: UserRef | ChannelRef, *, series: bool
+) -> Reply:
+    """A cancellation undone: of the event, of the date ``event`` is at, or (``series``) of
+    a repeating event, seen at its next date. In private the person's answers are as they
+    were; in a channel, how to come along."""
+    what = f"#{event.id} {event.title}"
+    if event.occurrence and not series:
+        what += f" on {event.starts_at.astimezone(event.zone):%a %Y-%m-%d}"
+    stands = ""
+    if isinstance(target, UserRef):
+        stands = " Your answers stand." if series else " Your answer stands."
+    lines = [
+        line("Back on: ", bold(what), f" is no longer cancelled.{stands}"),
+        summary_line(event, now),
+    ]
+    if isinstance(target, ChannelRef) and event.seats_left != 0:
+        date = f"@{event.occurrence}" if event.occurrence and not series else ""
+        lines.append(line("Coming? ", cmd(f"rsvp {event.id}{date}")))
+    return Reply(tuple(lines), ReplyKind.NOTICE, event)

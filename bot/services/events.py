@@ -176,7 +176,7 @@ async def edit_event(
     }
     tell += told
     await uow.deliveries.notify_each(event.id, CHANGED, told, now)
-    await _tell_channels(uow, event.id, "", CHANGED, here, now, said)
+    await tell_channels(uow, event.id, "", CHANGED, here, now, said)
     await uow.deliveries.request_plan(event.id, now)
     view = await uow.events.view(event, now=now)
     await uow.commit()
@@ -277,7 +277,7 @@ async def cancel_event(
     event.sequence += 1
     tell = [person for person in await coming_to(uow, event, now) if not same_person(person, actor)]
     await uow.deliveries.notify(event.id, "", CANCELLED, tell, now, reason)
-    await _tell_channels(uow, event.id, "", CANCELLED, here, now, reason)
+    await tell_channels(uow, event.id, "", CANCELLED, here, now, reason)
     await uow.deliveries.request_plan(event.id, now)
     view = await uow.events.view(event, now=now)
     await uow.commit()
@@ -305,14 +305,14 @@ async def cancel_occurrence(
         if a.status is not RsvpStatus.NOT_GOING and not same_person(a.person, actor)
     ]
     await uow.deliveries.notify(event.id, key, CANCELLED, tell, now, reason)
-    await _tell_channels(uow, event.id, key, CANCELLED, here, now, reason)
+    await tell_channels(uow, event.id, key, CANCELLED, here, now, reason)
     await uow.deliveries.request_plan(event.id, now)
     view = await uow.events.view(event, key)
     await uow.commit()
     return CancelOutcome(view, tell)
 
 
-async def _tell_channels(
+async def tell_channels(
     uow: UnitOfWork,
     event_id: int,
     occurrence: str,
@@ -321,10 +321,10 @@ async def _tell_channels(
     now: datetime,
     payload: str,
 ) -> None:
-    """A change or cancellation is posted in every channel the event is announced in, not
-    only told to its attendees: an IRC channel has no card to refresh, and whoever read the
-    announcement there would otherwise come to a moved or cancelled event. ``here`` has the
-    command's own reply already."""
+    """A change, a cancellation or its undoing is posted in every channel the event is
+    announced in, not only told to its attendees: an IRC channel has no card to refresh,
+    and whoever read the announcement there would otherwise come to a moved or cancelled
+    event (or stay away from one back on). ``here`` has the command's own reply already."""
     asked_in = await uow.channels.find(here) if here is not None else None
     others = [
         channel.id

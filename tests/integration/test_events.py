@@ -402,7 +402,8 @@ async def test_cancelling_tells_everyone_who_answered_except_the_canceller_and_t
     answer = await chat.say("!cancel 1 rain", "olga")
 
     assert answer == (
-        "Cancelled #1 Coffee (Sun 2026-11-22 18:00 UTC). Reason: rain\nTold 2 attendees."
+        "Cancelled #1 Coffee (Sun 2026-11-22 18:00 UTC). Reason: rain\n"
+        "Told 2 attendees. Undo: !reopen 1"
     )
     told = ["#1 Coffee (Sun 2026-11-22 18:00 UTC) is cancelled. Reason: rain"]
     assert chat.network.sent_to("id-bob") == told  # waitlisted
@@ -420,14 +421,17 @@ async def test_a_channel_admin_who_cancels_tells_the_going_organizer(chat: Chat)
 
     answer = await chat.say("!cancel 1", "carol")
 
-    assert answer == "Cancelled #1 Coffee (Sun 2026-11-22 18:00 UTC).\nTold 1 attendee."
+    assert answer == (
+        "Cancelled #1 Coffee (Sun 2026-11-22 18:00 UTC).\nTold 1 attendee. Undo: !reopen 1"
+    )
     assert chat.network.sent_to("id-olga") == ["#1 Coffee (Sun 2026-11-22 18:00 UTC) is cancelled."]
 
 
 async def test_cancelling_an_event_nobody_answered_says_so(chat: Chat) -> None:
     await chat.say("!newevent Coffee | tomorrow 18:00", "olga")
     assert await chat.say("!cancel 1", "olga") == (
-        "Cancelled #1 Coffee (Sun 2026-11-22 18:00 UTC).\nNobody else had answered yet."
+        "Cancelled #1 Coffee (Sun 2026-11-22 18:00 UTC).\n"
+        "Nobody else had answered yet. Undo: !reopen 1"
     )
 
 
@@ -447,7 +451,9 @@ async def test_an_event_cannot_be_cancelled_twice(chat: Chat) -> None:
     await chat.say("!newevent Coffee | tomorrow 18:00", "olga")
     await chat.say("!rsvp 1", "bob")
     await chat.say("!cancel 1", "olga")
-    assert (await chat.say("!cancel 1", "olga")).startswith("#1 Coffee was cancelled.")
+    assert await chat.say("!cancel 1", "olga") == (
+        "#1 Coffee is already cancelled. Undo: !reopen 1"
+    )
     assert len(chat.network.sent_to("id-bob")) == 1
 
 
@@ -487,9 +493,9 @@ async def test_a_long_list_shows_the_ten_soonest_with_their_counts_and_how_many_
         await chat.say(f"!newevent Talk {day} | 2026-12-{day:02d} 18:00", "olga")
     await chat.say("!rsvp 12", "bob")  # Talk 1, the soonest
     lines = (await chat.say("!events")).splitlines()
-    assert lines[0] == "Upcoming events (12):"
+    assert lines[0] == "Upcoming events (12), page 1 of 2:"
     assert lines[1].startswith("#12 Talk 1 · Tue 2026-12-01 18:00 UTC · 1 going")
     assert [line.split(" · ")[0] for line in lines[1:11]] == [
         f"#{13 - day} Talk {day}" for day in range(1, 11)
     ]
-    assert lines[11] == "… and 2 more."
+    assert lines[11:] == ["… 2 more: !events 2"]

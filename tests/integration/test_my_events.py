@@ -89,6 +89,6 @@ async def test_a_long_list_is_cut_at_ten(database: Database) -> None:
         await chat.say(f"!newevent Day {day} | 2026-12-{day:02} 18:00", "olga")
         await chat.say(f"!rsvp {day}", "bob")
     listed = (await chat.say("!myevents", "bob", **PRIVATE)).splitlines()
-    assert listed[0] == "Your upcoming events (12):"
+    assert listed[0] == "Your upcoming events (12), page 1 of 2:"
     assert [row.split(" · ")[0] for row in listed[1:11]] == [f"#{n} Day {n}" for n in range(1, 11)]
-    assert listed[11:] == ["… and 2 more.", "Can't make it? !rsvp 1 no"]
+    assert listed[11:] == ["… 2 more: !myevents 2", "Can't make it? !rsvp 1 no"]

@@ -107,7 +107,7 @@ async def test_a_called_off_date_refuses_answers_and_is_skipped(chat: Chat) -> N
     await chat.say("!rsvp 1@2026-11-29", "bob")
     assert await chat.say("!cancel 1@2026-11-29 the café is closed", "olga") == (
         "Cancelled #1 Coffee on Sun 2026-11-29 18:00 UTC. The series goes on. "
-        "Reason: the café is closed\nTold 1 attendee."
+        "Reason: the café is closed\nTold 1 attendee. Undo: !reopen 1@2026-11-29"
     )
     assert chat.network.sent_to("id-bob") == [
         "#1 Coffee (Sun 2026-11-29 18:00 UTC) is cancelled. Reason: the café is closed"
@@ -175,7 +175,8 @@ async def test_cancel_on_a_repeating_event_asks_which_dates(chat: Chat) -> None:
     )
     assert (await chat.say("!events")).startswith("Upcoming events (1):")
     assert await chat.say("!cancel 1@all moving house", "olga") == (
-        "Cancelled #1 Coffee, every date (every week). Reason: moving house\nTold 1 attendee."
+        "Cancelled #1 Coffee, every date (every week). Reason: moving house\n"
+        "Told 1 attendee. Undo: !reopen 1"
     )
     assert chat.network.sent_to("id-bob") == [
         "#1 Coffee (every week) is cancelled: all its dates. Reason: moving house"

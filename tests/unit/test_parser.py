@@ -353,6 +353,13 @@ COMMAND_CASES = [
         CancelArgs(3, "the venue is closed"),
         id="cancel-with-reason",
     ),
+    # reopen
+    pytest.param("!reopen 3", "reopen", EventIdArgs(3), id="reopen"),
+    pytest.param(
+        "/reopen@GatherBot 3@2026-12-12", "reopen", EventIdArgs(3, "2026-12-12"), id="reopen-date"
+    ),
+    # The whole series, as it was cancelled (`cancel 3@all`).
+    pytest.param("!uncancel 3@all", "reopen", EventIdArgs(3), id="uncancel-all"),
     # tz
     pytest.param("!tz", "tz", ZoneArgs(None), id="tz-show"),
     pytest.param("!tz Europe/Warsaw", "tz", ZoneArgs("Europe/Warsaw"), id="tz-set"),
@@ -622,6 +629,12 @@ ERROR_CASES = [
     pytest.param("!unrsvp", "unrsvp", "Which event?", id="unrsvp-missing-id"),
     pytest.param("!cancel", "cancel", "Which event?", id="cancel-missing-id"),
     pytest.param("!cancel x y", "cancel", "'x' is not an event number.", id="cancel-bad-id"),
+    pytest.param(
+        "!reopen 3 please",
+        "reopen",
+        "Unexpected 'please' after the event number.",
+        id="reopen-extra",
+    ),
     pytest.param("!edit", "edit", "Which event?", id="edit-missing-id"),
     pytest.param("!edit x limit=2", "edit", "'x' is not an event number.", id="edit-bad-id"),
     # rsvp
