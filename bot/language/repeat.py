@@ -8,6 +8,7 @@ from datetime import MAXYEAR, UTC, datetime
 from dateutil.rrule import rrule, rrulestr
 
 from bot.errors import UserError
+from bot.when.dates import WEEKDAY
 
 _SIMPLE = {
     "daily": "daily",
@@ -87,7 +88,6 @@ def _bad(text: str, detail: str, command: str) -> UserError:
 
 
 _UNITS = ("day", "week", "month", "year")
-_WEEKDAY_WORD = re.compile(r"(mon|tue|wed|thu|fri|sat|sun)[a-z]*", re.IGNORECASE)
 
 
 def split_every(when: str, command: str) -> tuple[str, str] | None:
@@ -103,7 +103,7 @@ def split_every(when: str, command: str) -> tuple[str, str] | None:
     if rest and (rest[0].lower() == "other" or rest[0].isdigit()):
         count, rest = (2 if rest[0].lower() == "other" else int(rest[0])), rest[1:]
     unit = rest[0].lower().removesuffix("s") if rest else ""
-    if len(rest) == 1 and count >= 1 and (unit in _UNITS or _WEEKDAY_WORD.fullmatch(unit)):
+    if len(rest) == 1 and count >= 1 and (unit in _UNITS or WEEKDAY.fullmatch(unit)):
         raise UserError(
             f"'{when[:40]}' has no time of day. Add one, e.g. '{when[:40]} 18:00'.",
             command=command,
@@ -111,7 +111,7 @@ def split_every(when: str, command: str) -> tuple[str, str] | None:
     if unit in _UNITS and count >= 1:
         first = _singular_weekday(rest[1:])
         return first, parse_repeat(f"every {count} {unit}s", command=command)
-    if rest and _WEEKDAY_WORD.fullmatch(rest[0]) and count >= 1:
+    if rest and WEEKDAY.fullmatch(rest[0].removesuffix("s")) and count >= 1:
         return _singular_weekday(rest), parse_repeat(f"every {count} weeks", command=command)
     raise UserError(
         f"Can't read '{when[:40]}'. Give the first date as the time and how it repeats as "
@@ -123,6 +123,6 @@ def split_every(when: str, command: str) -> tuple[str, str] | None:
 
 def _singular_weekday(words: list[str]) -> str:
     """`tuesdays 19:00` as `tuesday 19:00`: the first date is the next Tuesday."""
-    if words and _WEEKDAY_WORD.fullmatch(words[0]) and words[0].lower().endswith("days"):
+    if words and WEEKDAY.fullmatch(words[0][:-1]) and words[0].lower().endswith("days"):
         words = [words[0][:-1], *words[1:]]
     return " ".join(words)

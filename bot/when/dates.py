@@ -13,11 +13,11 @@ from datetime import date, timedelta
 from bot.errors import UserError
 from bot.when.clocks import CLOCK
 
-_MONTHS = (
+MONTHS = (
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
 )  # fmt: skip
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 # --- Numeric dates -------------------------------------------------------------------------
@@ -80,10 +80,10 @@ def _day_and_month(
     if b > 12:
         return b, a
     # Suggest the day-first reading, as the dotted dates we accept are day-first.
-    named = f"{a} {_MONTHS[b - 1][:3]}"
+    named = f"{a} {MONTHS[b - 1][:3]}"
     example = f"{year}-{b:02}-{a:02} or {named} {year}" if year else named
     raise UserError(
-        f"{written} could be {a} {_MONTHS[b - 1]} or {b} {_MONTHS[a - 1]}. "
+        f"{written} could be {a} {MONTHS[b - 1]} or {b} {MONTHS[a - 1]}. "
         f"Write the date as {example}.",
         command=command,
     )
@@ -95,11 +95,11 @@ def _checked_date(written: str, year: int | None, month: int, day: int, command:
     elif day < 1:
         reason = f"there is no day {day}"
     elif year is not None and day > calendar.monthrange(year, month)[1]:
-        reason = f"{_MONTHS[month - 1]} {year} has {calendar.monthrange(year, month)[1]} days"
+        reason = f"{MONTHS[month - 1]} {year} has {calendar.monthrange(year, month)[1]} days"
     elif year is None and day > calendar.monthrange(2000, month)[1]:  # 2000: a leap year
-        reason = f"{_MONTHS[month - 1]} has {calendar.monthrange(2000, month)[1]} days at most"
+        reason = f"{MONTHS[month - 1]} has {calendar.monthrange(2000, month)[1]} days at most"
     else:
-        return f"{year:04}-{month:02}-{day:02}" if year else f"{day} {_MONTHS[month - 1][:3]}"
+        return f"{year:04}-{month:02}-{day:02}" if year else f"{day} {MONTHS[month - 1][:3]}"
     raise UserError(f"{written} is not a date ({reason}).", command=command)
 
 
@@ -116,7 +116,7 @@ _MONTH_DATE = re.compile(
     re.IGNORECASE,
 )
 _ISO_DATE = re.compile(r"(?<![\d-])(\d{4})-(\d{2})-(\d{2})(?![\d-])")
-_WEEKDAY = re.compile(
+WEEKDAY = re.compile(
     r"\b(mon|tue|wed|thu|fri|sat|sun)(?:day|s|sday|nesday|r|rs|rsday|urday)?\b", re.IGNORECASE
 )
 _DAY_WORDS = {"day after tomorrow": 2, "tomorrow": 1, "today": 0, "tonight": 0, "yesterday": -1}
@@ -182,7 +182,7 @@ def date_facts(text: str, base: date, command: str) -> DateFacts:
     take(_MONTH_DATE, month_date)
     take(DAYS_AHEAD, days_ahead)
     take(_DAY_WORD, lambda m: facts.dates.append(base + timedelta(_DAY_WORDS[m[1].lower()])))
-    take(_WEEKDAY, lambda m: facts.weekdays.append(_weekday_number(m[1])))
+    take(WEEKDAY, lambda m: facts.weekdays.append(_weekday_number(m[1])))
     facts.stray_numbers += re.findall(r"\d+", text)
     _refuse_wrong_weekday(facts, command)
     vague = _VAGUE_PERIOD.search(text)
@@ -199,7 +199,7 @@ def vague_period_refusal(facts: DateFacts, base: date, clock: str, command: str)
             f"{base + timedelta(days=7):%Y-%m-%d} {clock}.",
             command=command,
         )
-    weekday = _WEEKDAYS[facts.weekdays[0]]
+    weekday = WEEKDAYS[facts.weekdays[0]]
     coming = base + timedelta(days=(facts.weekdays[0] - base.weekday() - 1) % 7 + 1)
     return UserError(
         f"Which {weekday}? Give the date, e.g. {coming + timedelta(days=7):%Y-%m-%d} {clock}, "
@@ -209,16 +209,16 @@ def vague_period_refusal(facts: DateFacts, base: date, clock: str, command: str)
 
 
 def _month_number(word: str) -> int:
-    return [name[:3].lower() for name in _MONTHS].index(word[:3].lower()) + 1
+    return [name[:3].lower() for name in MONTHS].index(word[:3].lower()) + 1
 
 
 def full_weekday_names(text: str) -> str:
     """`next sat` as `next Saturday`: dateparser reads `sat 10:00` but not `next sat`."""
-    return _WEEKDAY.sub(lambda m: _WEEKDAYS[_weekday_number(m[1])], text)
+    return WEEKDAY.sub(lambda m: WEEKDAYS[_weekday_number(m[1])], text)
 
 
 def _weekday_number(word: str) -> int:
-    return [name[:3].lower() for name in _WEEKDAYS].index(word[:3].lower())
+    return [name[:3].lower() for name in WEEKDAYS].index(word[:3].lower())
 
 
 def _refuse_wrong_weekday(facts: DateFacts, command: str) -> None:
@@ -227,7 +227,7 @@ def _refuse_wrong_weekday(facts: DateFacts, command: str) -> None:
         for weekday in facts.weekdays:
             if written.weekday() != weekday:
                 raise UserError(
-                    f"{written:%Y-%m-%d} is a {_WEEKDAYS[written.weekday()]}, "
-                    f"not a {_WEEKDAYS[weekday]}.",
+                    f"{written:%Y-%m-%d} is a {WEEKDAYS[written.weekday()]}, "
+                    f"not a {WEEKDAYS[weekday]}.",
                     command=command,
                 )

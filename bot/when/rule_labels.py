@@ -6,17 +6,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.when.dates import MONTHS, WEEKDAYS
+
 _UNITS = {"DAILY": "day", "WEEKLY": "week", "MONTHLY": "month", "YEARLY": "year"}
-_DAYS = {
-    "MO": "Monday", "TU": "Tuesday", "WE": "Wednesday", "TH": "Thursday", "FR": "Friday",
-    "SA": "Saturday", "SU": "Sunday",
-}  # fmt: skip
+# RFC 5545's day codes, Monday first as Python counts weekdays.
+_DAYS = dict(zip(("MO", "TU", "WE", "TH", "FR", "SA", "SU"), WEEKDAYS, strict=True))
 _WORKDAYS = {"MO", "TU", "WE", "TH", "FR"}
 _ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", -1: "last"}
-_MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
 # Parts read here; a rule with any other (BYSETPOS, BYWEEKNO...) is named in general terms.
 _KNOWN = {"FREQ", "INTERVAL", "BYDAY", "BYMONTHDAY", "BYMONTH", "COUNT", "WKST"}
 CUSTOM = "on a custom schedule"
@@ -48,12 +44,12 @@ def _on(parts: dict[str, str]) -> str | None:
     said = []
     day, month = parts.get("BYMONTHDAY", ""), parts.get("BYMONTH", "")
     if day.isdigit() and month.isdigit() and "BYDAY" not in parts and 1 <= int(month) <= 12:
-        return f"on {int(day)} {_MONTHS[int(month) - 1]}"  # a yearly date: `on 14 March`
+        return f"on {int(day)} {MONTHS[int(month) - 1]}"  # a yearly date: `on 14 March`
     if "BYMONTH" in parts:
         months = _numbers(parts["BYMONTH"], range(1, 13))
         if months is None:
             return None
-        said.append("in " + _and([_MONTHS[month - 1] for month in months]))
+        said.append("in " + _and([MONTHS[month - 1] for month in months]))
     if "BYMONTHDAY" in parts:
         days = _numbers(parts["BYMONTHDAY"], [*range(1, 32), -1])
         if days is None:

@@ -878,6 +878,12 @@ ERROR_CASES = [
         id="newevent-every-unknown",
     ),
     pytest.param(
+        "!newevent Coffee | every monkey 19:00",
+        "newevent",
+        "Can't read 'every monkey 19:00'.",
+        id="newevent-every-not-a-weekday",
+    ),
+    pytest.param(
         "!newevent Coffee | tomorrow 18:00 | repeat=sometimes",
         "newevent",
         "Can't read repeat='sometimes'. Use weekly, monthly, daily, every 2 weeks",
