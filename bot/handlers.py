@@ -255,7 +255,7 @@ def _rsvp_reply(
     event = outcome.event
     name = f"#{event.id} {event.title}"
     if event.occurrence:
-        name += f" on {day_label(event.starts_at, event)}"
+        name += f" on {day_label(event.starts_at, event.zone)}"
     guests = f" with +{outcome.guests}" if outcome.guests else ""
     if outcome.status is RsvpStatus.GOING:
         said = f"you're going to {name}{guests}."

@@ -9,7 +9,7 @@ from bot.errors import UserError
 from bot.handlers import require_manager, told_text
 from bot.language.arguments import EventIdArgs, split_target
 from bot.replies import Reply, line, reply
-from bot.services.occurrences import ALL
+from bot.services.occurrences import ALL, day_label
 from bot.services.reopen import reopen as reopen_cancelled
 from bot.services.rsvp import missing_event
 from bot.when import format_instant
@@ -50,9 +50,7 @@ async def reopen(ctx: Context, args: EventIdArgs) -> list[Reply]:
             f"Next: {when} · {counts_text(view)}."
         )
         if outcome.still_cancelled:
-            days = [
-                f"{start.astimezone(view.zone):%a %Y-%m-%d}" for start in outcome.still_cancelled
-            ]
+            days = [day_label(start, view.zone) for start in outcome.still_cancelled]
             more = len(days) - DAYS_SHOWN
             what += f" Still called off: {', '.join(days[:DAYS_SHOWN])}"
             what += f" and {more} more." if more > 0 else "."

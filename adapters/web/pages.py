@@ -167,7 +167,7 @@ class PublicPages:
                 "There is no such gathering on this page.", back=self._page_path(page)
             )
         coming = coming_dates(event, now, cancelled, DATES_SHOWN)
-        dates = tuple((day_label(start, event), key in cancelled) for start, key in coming)
+        dates = tuple((day_label(start, event.zone), key in cancelled) for start, key in coming)
         later = next(
             (key for _, key in coming if key != event.occurrence and key not in cancelled), ""
         )

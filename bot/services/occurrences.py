@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from bot.domain import EventView, length_of
 from bot.errors import UserError
@@ -24,9 +25,25 @@ from storage.models import EventRow
 ALL = "all"
 
 
-def day_label(start: datetime, event: EventView) -> str:
+def day_label(start: datetime, zone: ZoneInfo) -> str:
     """`Sun 2026-11-29`, in the event's zone."""
-    return start.astimezone(event.zone).strftime("%a %Y-%m-%d")
+    return start.astimezone(zone).strftime("%a %Y-%m-%d")
+
+
+def happens_once(event_id: int, title: str, command: str) -> UserError:
+    """`12@2026-12-12` for an event that happens once."""
+    return UserError(
+        f"#{event_id} {title} happens once, so it has no dates to pick from: ",
+        cmd(f"{command} {event_id}"),
+        command=command,
+    )
+
+
+def no_date_on(name: str, wanted: str, repeat: str) -> str:
+    """`#12 Coffee has no date on Mon 2026-12-14 (it repeats every week).`"""
+    day = parse_occurrence_key(wanted)
+    shown = day.strftime("%a %Y-%m-%d") if day else wanted
+    return f"{name} has no date on {shown} (it repeats {repeat_label(repeat)})."
 
 
 def coming_dates(
@@ -56,11 +73,7 @@ def choose(
     is fine)."""
     if not event.repeat:
         if wanted is not None:
-            raise UserError(
-                f"#{event.id} {event.title} happens once, so it has no dates to pick from: ",
-                cmd(f"{command} {event.id}"),
-                command=command,
-            )
+            raise happens_once(event.id, event.title, command)
         return ""
     first = event.first_starts_at
     assert first is not None
@@ -75,10 +88,8 @@ def choose(
     name = f"#{event.id} {event.title}"
     start = occurrence_on(first, zone, repeat, wanted)
     if start is None:
-        day = parse_occurrence_key(wanted)
-        shown = day.strftime("%a %Y-%m-%d") if day else wanted
         raise UserError(
-            f"{name} has no date on {shown} (it repeats {repeat_label(repeat)}). ",
+            no_date_on(name, wanted, repeat) + " ",
             *_next(event, now, cancelled, command),
             command=command,
         )
@@ -87,14 +98,14 @@ def choose(
     if wanted in cancelled:
         reason = f" ({cancelled[wanted]})" if cancelled[wanted] else ""
         raise UserError(
-            f"{name} on {day_label(start, event)} is cancelled{reason}. ",
+            f"{name} on {day_label(start, event.zone)} is cancelled{reason}. ",
             *_next(event, now, cancelled, command),
             command=command,
         )
     length = length_of(event.starts_at, event.ends_at)
     if start + length <= now:
         raise UserError(
-            f"{name} on {day_label(start, event)} is over. ",
+            f"{name} on {day_label(start, event.zone)} is over. ",
             *_next(event, now, cancelled, command),
             command=command,
         )
@@ -113,7 +124,10 @@ def _next(
     if not coming:
         return ["It has no more dates."]
     key = occurrence_key(coming[0], event.timezone, event.repeat)
-    return [f"Next date: {day_label(coming[0], event)}, e.g. ", cmd(f"{command} {event.id}@{key}")]
+    return [
+        f"Next date: {day_label(coming[0], event.zone)}, e.g. ",
+        cmd(f"{command} {event.id}@{key}"),
+    ]
 
 
 def over_at(event: EventRow, now: datetime) -> datetime:

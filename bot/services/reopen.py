@@ -14,13 +14,12 @@ from bot.errors import UserError
 from bot.permissions import same_person
 from bot.replies import cmd
 from bot.services.events import coming_to, tell_channels
+from bot.services.occurrences import day_label, happens_once, no_date_on
 from bot.when import format_instant
 from bot.when.recurrence import (
     next_starts,
     occurrence_key,
     occurrence_on,
-    parse_occurrence_key,
-    repeat_label,
 )
 from storage import UnitOfWork
 from storage.deliveries import REOPENED
@@ -110,11 +109,7 @@ def _called_off_date(
     """``wanted`` if it is a called-off date of ``event`` that has not begun."""
     name = f"#{event.id} {event.title}"
     if not event.repeat:
-        raise UserError(
-            f"{name} happens once, so it has no dates to pick from: ",
-            cmd(f"reopen {event.id}"),
-            command="reopen",
-        )
+        raise happens_once(event.id, event.title, "reopen")
     if event.status is EventStatus.CANCELLED:
         # One status for the whole series: a single date of it cannot be on without the rest.
         raise UserError(
@@ -122,14 +117,11 @@ def _called_off_date(
         )
     start = occurrence_on(event.starts_at, event.timezone, event.repeat, wanted)
     if start is None:
-        day = parse_occurrence_key(wanted)
-        shown = day.strftime("%a %Y-%m-%d") if day else wanted
-        raise UserError(
-            f"{name} has no date on {shown} (it repeats {repeat_label(event.repeat)}).",
-            command="reopen",
-        )
+        raise UserError(no_date_on(name, wanted, event.repeat), command="reopen")
     if wanted not in cancelled:
-        raise _not_cancelled(f"{name} on {_day(event, start)}", event, cancelled, now)
+        raise _not_cancelled(
+            f"{name} on {day_label(start, ZoneInfo(event.timezone))}", event, cancelled, now
+        )
     if start <= now:
         raise _too_late(event, start)
     return wanted
@@ -146,7 +138,7 @@ def already_cancelled(
     start: datetime | None = event.starts_at
     if key:
         start = occurrence_on(event.starts_at, event.timezone, event.repeat, key)
-        name += f" on {_day(event, start) if start else key}"
+        name += f" on {day_label(start, ZoneInfo(event.timezone)) if start else key}"
         target += f"@{key}"
     elif event.repeat:
         name += ", every date,"
@@ -177,7 +169,8 @@ def _not_cancelled(
         return UserError(f"{name} is not cancelled.", command="reopen")
     key = occurrence_key(ahead[0], event.timezone, event.repeat)
     return UserError(
-        f"{name} is not cancelled. Its next called-off date is {_day(event, ahead[0])}: ",
+        f"{name} is not cancelled. Its next called-off date is "
+        f"{day_label(ahead[0], ZoneInfo(event.timezone))}: ",
         cmd(f"reopen {event.id}@{key}"),
     )
 
@@ -209,8 +202,3 @@ def _too_late(event: EventRow, date_start: datetime | None = None) -> UserError:
         f"{name} {said}: too late to reopen it. Plan it again: ",
         cmd(f"newevent {event.title} | WHEN"),
     )
-
-
-def _day(event: EventRow, start: datetime) -> str:
-    """`Sun 2026-11-29`, in the event's zone."""
-    return start.astimezone(ZoneInfo(event.timezone)).strftime("%a %Y-%m-%d")
