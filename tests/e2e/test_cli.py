@@ -6,6 +6,7 @@ import re
 import sqlite3
 from pathlib import Path
 
+from tests.ahead import SATURDAY
 from tests.e2e.cli import gatherbot
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -105,7 +106,7 @@ def test_export_of_a_mistyped_sqlite_path_says_so_and_creates_nothing(tmp_path: 
 def test_export_and_import_move_the_bot_to_another_database(tmp_path: Path) -> None:
     old = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
     new = f"sqlite+aiosqlite:///{tmp_path / 'new.db'}"
-    session = "!newevent Coffee | 2027-01-09 18:00 | Café | limit=1\n!rsvp 1\n"
+    session = f"!newevent Coffee | {SATURDAY} 18:00 | Café | limit=1\n!rsvp 1\n"
     gatherbot("console", "--as", "alice", "--database", old, cwd=tmp_path, stdin=session)
     gatherbot("console", "--as", "bob", "--database", old, cwd=tmp_path, stdin="!rsvp 1\n")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from tests.ahead import SATURDAY, day, zone_abbreviation
 from tests.e2e.cli import gatherbot
 
 
@@ -86,10 +87,12 @@ def test_only_an_admin_sets_the_channel_time_zone(tmp_path: Path) -> None:
         "alice",
         "--admin",
         cwd=tmp_path,
-        stdin="!tz Europe/Warsaw\n!newevent Gathering | 2027-01-14 18:00 | Café Nero\n",
+        stdin=f"!tz Europe/Warsaw\n!newevent Gathering | {SATURDAY} 18:00 | Café Nero\n",
     )
     assert "Time zone for this channel is now Europe/Warsaw" in allowed.stdout
-    assert "Created #1 Gathering · Thu 2027-01-14 18:00 CET (Europe/Warsaw)" in allowed.stdout
+    warsaw = zone_abbreviation(SATURDAY, "18:00", "Europe/Warsaw")
+    created = f"Created #1 Gathering · {day(SATURDAY)} 18:00 {warsaw} (Europe/Warsaw)"
+    assert created in allowed.stdout
 
 
 def test_the_console_takes_the_database_from_the_command_line(tmp_path: Path) -> None:

@@ -210,6 +210,9 @@ class _Record:
     by_bot: bool
     parse_mode: str | None = None
     document: UploadedFile | None = None
+    # A force reply or reply keyboard the bot sent: Telegram acts on it but never returns it
+    # in a Message (whose reply_markup is an inline keyboard or nothing).
+    keyboard: JsonDict | None = None
     edits: int = 0
     deleted: bool = False
 
@@ -220,7 +223,7 @@ class _Record:
             message_id=self.wire["message_id"],
             text=self.wire.get("text"),
             parse_mode=self.parse_mode,
-            reply_markup=copy.deepcopy(self.wire.get("reply_markup")),
+            reply_markup=copy.deepcopy(self.wire.get("reply_markup") or self.keyboard),
             caption=self.wire.get("caption"),
             document=self.document,
             reply_to=reply_to["message_id"] if reply_to else None,
@@ -328,6 +331,12 @@ def check_reply_markup(markup: Any) -> None:
             data = button.get("callback_data")
             if data is not None and not 1 <= len(str(data).encode()) <= 64:
                 raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+
+
+def _keyboard(params: JsonDict) -> JsonDict | None:
+    """The reply_markup of a send that is not an inline keyboard (force reply, reply keyboard)."""
+    markup = params.get("reply_markup")
+    return None if markup is None or "inline_keyboard" in markup else markup
 
 
 def check_commands(commands: Any) -> list[JsonDict]:
@@ -744,7 +753,8 @@ class FakeBotApi:
         return copy.deepcopy(message)
 
     def _bot_message(self, params: JsonDict) -> JsonDict:
-        """The common part of every send* result: ids, chat, sender, reply and markup."""
+        """The common part of every send* result: ids, chat, sender, reply and an inline
+        keyboard (any other markup is the caller's to keep: see ``_Record.keyboard``)."""
         chat = self._chat(require(params, "chat_id"))
         markup = params.get("reply_markup")
         check_reply_markup(markup)
@@ -753,7 +763,7 @@ class FakeBotApi:
         if reply_to is not None:
             message["reply_to_message"] = copy.deepcopy(reply_to.wire)
             message["reply_to_message"].pop("reply_to_message", None)
-        if markup is not None:
+        if markup is not None and "inline_keyboard" in markup:
             message["reply_markup"] = markup
         return message
 
@@ -936,7 +946,7 @@ class FakeBotApi:
             raise ApiError(400, "Bad Request: message is too long")
         message = self._bot_message(params)
         message["text"] = text
-        self._store(message, by_bot=True, parse_mode=parse_mode)
+        self._store(message, by_bot=True, parse_mode=parse_mode, keyboard=_keyboard(params))
         return copy.deepcopy(message)
 
     async def _send_document(self, params: JsonDict) -> JsonDict:
@@ -952,7 +962,11 @@ class FakeBotApi:
         if params.get("caption"):
             message["caption"] = params["caption"]
         record = self._store(
-            message, by_bot=True, parse_mode=params.get("parse_mode"), document=document
+            message,
+            by_bot=True,
+            parse_mode=params.get("parse_mode"),
+            document=document,
+            keyboard=_keyboard(params),
         )
         return copy.deepcopy(record.wire)
 

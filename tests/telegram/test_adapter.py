@@ -20,10 +20,14 @@ from bot.commands import COMMANDS
 from bot.config import BotSection, TelegramSection
 from bot.core import Core
 from bot.domain import DeliveryState
+from tests.ahead import SATURDAY, day, zone_abbreviation
 from tests.harness import start_soon
 from tests.telegram.fake_api import GET_UPDATES_CONFLICT, FakeBotApi, SentMessage
 
 GROUP = -100123
+DATE = SATURDAY.isoformat()
+DAY = day(SATURDAY)
+ABBR = zone_abbreviation(SATURDAY, "18:00", "Europe/Warsaw")
 
 
 @dataclass
@@ -88,13 +92,13 @@ async def test_newevent_posts_an_escaped_card_with_rsvp_buttons_and_a_deep_link(
     telegram: Telegram,
 ) -> None:
     card = await telegram.say(
-        '/newevent <b>Coffee</b> & cake | 2026-12-05 18:00-20:00 | Café "Nero" | limit=20'
+        f'/newevent <b>Coffee</b> & cake | {DATE} 18:00-20:00 | Café "Nero" | limit=20'
     )
     assert card.parse_mode == "HTML"
     assert card.text is not None
     assert card.text.startswith(
-        "Created <b>#1 &lt;b&gt;Coffee&lt;/b&gt; &amp; cake</b> · Sat 2026-12-05 18:00-20:00 "
-        'CET (Europe/Warsaw) · Café "Nero" · 0/20 going'
+        f"Created <b>#1 &lt;b&gt;Coffee&lt;/b&gt; &amp; cake</b> · {DAY} 18:00-20:00 "
+        f'{ABBR} (Europe/Warsaw) · Café "Nero" · 0/20 going'
     )
     assert "<code>/rsvp 1</code>" in card.text
     assert '<a href="https://t.me/GatherBot?start=ev_1">' in card.text
@@ -110,7 +114,7 @@ async def test_newevent_posts_an_escaped_card_with_rsvp_buttons_and_a_deep_link(
 async def test_a_button_press_rsvps_answers_with_a_toast_and_updates_the_card(
     telegram: Telegram,
 ) -> None:
-    card = await telegram.say("/newevent Coffee | 2026-12-05 18:00 | Café Nero | limit=1")
+    card = await telegram.say(f"/newevent Coffee | {DATE} 18:00 | Café Nero | limit=1")
     telegram.api.press_button(telegram.group, telegram.bob, card.message_id, "rsvp:1:going")
     answer = await telegram.api.wait_for(lambda: telegram.api.answers)
     assert answer[0]["text"] == "You're going"
@@ -124,7 +128,7 @@ async def test_a_button_press_rsvps_answers_with_a_toast_and_updates_the_card(
 
 
 async def test_commands_from_chat_update_the_card_too(telegram: Telegram) -> None:
-    card = await telegram.say("/newevent Coffee | 2026-12-05 18:00 | Café Nero | limit=5")
+    card = await telegram.say(f"/newevent Coffee | {DATE} 18:00 | Café Nero | limit=5")
     reply = await telegram.say("/rsvp@GatherBot 1 +1", telegram.bob)
     assert reply.text is not None
     assert reply.text.startswith("Bob: you're going to #1 Coffee with +1.")
@@ -132,7 +136,7 @@ async def test_commands_from_chat_update_the_card_too(telegram: Telegram) -> Non
 
 
 async def test_forged_or_stale_buttons_change_nothing(telegram: Telegram) -> None:
-    card = await telegram.say("/newevent Coffee | 2026-12-05 18:00 | Café Nero")
+    card = await telegram.say(f"/newevent Coffee | {DATE} 18:00 | Café Nero")
     other = await telegram.say("/help")
     api = telegram.api
     api.press_button(telegram.group, telegram.bob, card.message_id, "rsvp:1:everything")
@@ -148,7 +152,7 @@ async def test_forged_or_stale_buttons_change_nothing(telegram: Telegram) -> Non
 
 
 async def test_many_rsvps_at_once_make_only_a_few_card_edits(telegram: Telegram) -> None:
-    card = await telegram.say("/newevent Coffee | 2026-12-05 18:00 | Café Nero")
+    card = await telegram.say(f"/newevent Coffee | {DATE} 18:00 | Café Nero")
     for number in range(30):
         person = telegram.api.user(1000 + number, f"P{number}")
         telegram.api.press_button(telegram.group, person, card.message_id, "rsvp:1:going")
@@ -163,19 +167,19 @@ async def test_many_rsvps_at_once_make_only_a_few_card_edits(telegram: Telegram)
 async def test_a_deep_link_in_private_chat_shows_the_event_with_buttons(
     telegram: Telegram,
 ) -> None:
-    await telegram.say("/newevent Coffee | 2026-12-05 18:00 | Café Nero")
+    await telegram.say(f"/newevent Coffee | {DATE} 18:00 | Café Nero")
     private = telegram.api.private(telegram.bob)
     telegram.api.send_text(private, telegram.bob, "/start ev_1")
     message = await telegram.next_message(telegram.bob["id"], 0)
     assert message.text is not None
-    assert message.text.startswith("<b>#1 Coffee</b>\nWhen: Sat 2026-12-05 18:00 CET")
+    assert message.text.startswith(f"<b>#1 Coffee</b>\nWhen: {DAY} 18:00 {ABBR}")
     assert "rsvp:1:going" in buttons(message)
 
 
 async def test_someone_who_left_the_group_is_not_shown_its_event_privately(
     telegram: Telegram,
 ) -> None:
-    await telegram.say("/newevent Coffee | 2026-12-05 18:00 | Café Nero")
+    await telegram.say(f"/newevent Coffee | {DATE} 18:00 | Café Nero")
     await telegram.say("/rsvp 1 I bring the cake", telegram.bob)
     mallory = telegram.api.user(66, "Mallory")
     telegram.api.set_member_status(telegram.group, mallory, "left")
@@ -242,7 +246,7 @@ async def test_the_token_never_reaches_the_logs(
 
 
 async def test_three_people_press_going_on_two_seats(telegram: Telegram) -> None:
-    card = await telegram.say("/newevent Coffee | 2026-12-05 18:00 | Café Nero | limit=2")
+    card = await telegram.say(f"/newevent Coffee | {DATE} 18:00 | Café Nero | limit=2")
     api = telegram.api
     for number, name in enumerate(("Ann", "Ben", "Cid")):
         person = api.user(100 + number, name)
@@ -259,14 +263,14 @@ async def test_three_people_press_going_on_two_seats(telegram: Telegram) -> None
 
 
 async def test_only_the_organizer_or_a_group_admin_may_cancel(telegram: Telegram) -> None:
-    card = await telegram.say("/newevent Coffee | 2026-12-05 18:00 | Café Nero", telegram.alice)
+    card = await telegram.say(f"/newevent Coffee | {DATE} 18:00 | Café Nero", telegram.alice)
     refused = await telegram.say("/cancel 1", telegram.bob)
     assert refused.text == "Only the organizer (Alice) or an admin can cancel #1."
     admin = telegram.api.user(44, "Dana")
     telegram.api.set_member_status(telegram.group, admin, "creator")
     cancelled = await telegram.say("/cancel@GatherBot 1 venue closed", admin)
     assert cancelled.text is not None
-    assert cancelled.text.startswith("Cancelled #1 Coffee (Sat 2026-12-05 18:00 CET")
+    assert cancelled.text.startswith(f"Cancelled #1 Coffee ({DAY} 18:00 {ABBR}")
     assert "Reason: venue closed" in cancelled.text
     # The card says so and loses its buttons: nobody can answer a cancelled event.
     await telegram.api.wait_for(
@@ -286,12 +290,12 @@ async def test_guided_newevent_asks_only_its_starter_with_force_reply(telegram: 
     assert question.reply_to is not None
     before = len(api.sent(GROUP))
     api.send_text(telegram.group, telegram.bob, "Bob is just chatting")
-    for answer in ("Coffee & <cake>", "2026-12-05 18:00", "Café Nero", "2"):
+    for answer in ("Coffee & <cake>", f"{DATE} 18:00", "Café Nero", "2"):
         await telegram.say(answer)
     card = api.sent(GROUP)[-1]
     assert card.text is not None
     assert card.text.startswith(
-        "Created <b>#1 Coffee &amp; &lt;cake&gt;</b> · Sat 2026-12-05 18:00 CET (Europe/Warsaw)"
+        f"Created <b>#1 Coffee &amp; &lt;cake&gt;</b> · {DAY} 18:00 {ABBR} (Europe/Warsaw)"
         " · Café Nero · 0/2 going"
     )
     assert "rsvp:1:going" in buttons(card)
@@ -356,11 +360,11 @@ async def test_an_event_announced_in_a_second_group_counts_answers_from_both_car
     telegram: Telegram,
 ) -> None:
     krakow = telegram.api.group(-100456, "Krakow Devs")
-    first = await telegram.say("/newevent Coffee | 2026-12-05 18:00 | Café Nero | limit=2")
+    first = await telegram.say(f"/newevent Coffee | {DATE} 18:00 | Café Nero | limit=2")
     telegram.api.send_text(krakow, telegram.alice, "/announce 1")
     second = await telegram.next_message(-100456, 0)
     assert second.text is not None
-    assert second.text.startswith("<b>#1 Coffee</b> · Sat 2026-12-05 18:00 CET")
+    assert second.text.startswith(f"<b>#1 Coffee</b> · {DAY} 18:00 {ABBR}")
     assert "rsvp:1:going" in buttons(second)
 
     telegram.api.press_button(krakow, telegram.bob, second.message_id, "rsvp:1:going")

@@ -18,11 +18,14 @@ from bot.app import running_bot
 from bot.config import BotSection, TelegramSection
 from bot.core import Core
 from bot.domain import ChannelRef, IncomingMessage, UserRef
+from tests.ahead import SATURDAY, SUNDAY, day, zone_abbreviation
 from tests.harness import FakeNetwork
 from tests.telegram.fake_api import FakeBotApi, SentMessage
 
 GROUP = -100123
-POLL = "/poll Coffee & cake | 2026-12-05 18:00 | 2026-12-06 18:00-20:00"
+POLL = f"/poll Coffee & cake | {SATURDAY} 18:00 | {SUNDAY} 18:00-20:00"
+SAT_ABBR = zone_abbreviation(SATURDAY, "18:00", "Europe/Warsaw")
+SUN_ABBR = zone_abbreviation(SUNDAY, "18:00", "Europe/Warsaw")
 
 
 @dataclass
@@ -86,14 +89,14 @@ async def test_a_poll_card_has_a_button_per_time(telegram: Telegram) -> None:
     assert card.text is not None
     assert card.text.splitlines() == [
         "Created <b>Poll 1: Coffee &amp; cake</b> · by Alice",
-        "1. Sat 2026-12-05 18:00 CET (Europe/Warsaw) · no votes",
-        "2. Sun 2026-12-06 18:00-20:00 CET (Europe/Warsaw) · no votes",
+        f"1. {day(SATURDAY)} 18:00 {SAT_ABBR} (Europe/Warsaw) · no votes",
+        f"2. {day(SUNDAY)} 18:00-20:00 {SUN_ABBR} (Europe/Warsaw) · no votes",
         "Vote for every time that suits you: <code>/vote 1 1</code> · take your votes back: "
         "<code>/vote 1 none</code>",
     ]
     assert buttons(card) == [
-        ("1 · Sat 05 Dec 18:00 (0)", "vote:1:1"),
-        ("2 · Sun 06 Dec 18:00 (0)", "vote:1:2"),
+        (f"1 · {SATURDAY:%a %d %b} 18:00 (0)", "vote:1:1"),
+        (f"2 · {SUNDAY:%a %d %b} 18:00 (0)", "vote:1:2"),
     ]
 
 
@@ -103,7 +106,10 @@ async def test_pressing_a_button_toggles_the_vote_and_edits_the_card(telegram: T
     await telegram.api.wait_for(
         lambda: "1 vote: Bob" in (telegram.card(card.message_id).text or "")
     )
-    assert buttons(telegram.card(card.message_id))[1] == ("2 · Sun 06 Dec 18:00 (1)", "vote:1:2")
+    assert buttons(telegram.card(card.message_id))[1] == (
+        f"2 · {SUNDAY:%a %d %b} 18:00 (1)",
+        "vote:1:2",
+    )
     assert await telegram.press(telegram.bob, card, "vote:1:2") == (
         "Took back your vote for 2 · your votes: none"
     )

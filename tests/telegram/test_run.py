@@ -10,6 +10,7 @@ import signal
 import sys
 from pathlib import Path
 
+from tests.ahead import SATURDAY
 from tests.telegram.fake_api import FakeBotApi
 
 GATHERBOT = Path(sys.executable).with_name("gatherbot")
@@ -66,7 +67,7 @@ async def _serve_one_command(
                 api.fail_next("sendMessage", 400, description=f"Bad Request: bot{api.token}")
                 api.send_text(group, alice, "/events")
                 await api.wait_for(lambda: api.calls_to("sendMessage"), timeout=20)
-            api.send_text(group, alice, "/newevent Coffee | 2027-01-01 18:00 | Café")
+            api.send_text(group, alice, f"/newevent Coffee | {SATURDAY} 18:00 | Café")
             card = (await api.wait_for(lambda: api.sent(group), timeout=20))[0]
             assert card.text.startswith("Created <b>#1 Coffee</b>")
         finally:

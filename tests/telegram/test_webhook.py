@@ -21,6 +21,7 @@ from telegram.error import Conflict
 from adapters.telegram import TelegramAdapter
 from bot.app import running_bot
 from bot.config import BotSection, TelegramSection
+from tests.ahead import SATURDAY
 from tests.telegram.fake_api import SECRET_HEADER, FakeBotApi, command_entities
 
 SECRET = "webhook_Secret-42"
@@ -80,7 +81,7 @@ async def test_in_webhook_mode_the_bot_answers_commands_and_buttons_telegram_pos
             assert api.calls_to("setWebhook")[0]["drop_pending_updates"] is False
             assert adapter.problem() is None
 
-            api.send_text(group, alice, "/newevent Coffee | 2027-01-01 18:00 | Café Nero")
+            api.send_text(group, alice, f"/newevent Coffee | {SATURDAY} 18:00 | Café Nero")
             [card] = await api.wait_for(lambda: api.sent(group))
             assert (card.text or "").startswith("Created <b>#1 Coffee</b>")
             api.press_button(group, bob, card.message_id, "rsvp:1:going")
@@ -117,7 +118,7 @@ async def test_a_post_without_the_right_secret_gets_403_is_not_handled_and_logs_
         async with running(api, tmp_path, port), ClientSession() as http:
             statuses = []
             for headers in wrong:
-                update = forged("/newevent Forged | 2027-01-01 18:00 | Nowhere", alice, group)
+                update = forged(f"/newevent Forged | {SATURDAY} 18:00 | Nowhere", alice, group)
                 async with http.post(
                     f"http://127.0.0.1:{port}/telegram/updates", json=update, headers=headers
                 ) as answer:
@@ -160,7 +161,7 @@ async def test_switching_modes_deletes_the_webhook_and_keeps_updates_sent_in_bet
             await api.wait_for(lambda: len(api.sent(group)) == 2)
 
         # Down, with the webhook still set: Telegram cannot deliver and keeps the update.
-        api.send_text(group, alice, "/newevent Coffee | 2027-01-01 18:00 | Café Nero")
+        api.send_text(group, alice, f"/newevent Coffee | {SATURDAY} 18:00 | Café Nero")
         await api.wait_for(lambda: api.deliveries[-1].status is None)
         assert len(api.pending_updates) == 1
 
