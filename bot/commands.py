@@ -6,6 +6,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 from bot import (
@@ -35,7 +36,7 @@ class CommandSpec:
     name: str
     usage: str  # arguments, after the name
     summary: str  # one line, shown in the command list and menus
-    examples: tuple[str, ...]
+    examples: tuple[str, ...]  # `{date}` in one (or in details) is a date ahead: see dated
     parse: Callable[[str], Any]
     handler: Callable[[Context, Any], Awaitable[list[Reply]]]
     aliases: tuple[str, ...] = ()
@@ -65,15 +66,21 @@ async def _help(ctx: Context, args: a.HelpArgs) -> list[Reply]:
         raise UserError(
             f"There is no command '{args.topic[:30]}'.", *_suggestion(args.topic), command="help"
         )
-    return [reply(*help_lines(spec))]
+    return [reply(*help_lines(spec, ctx.now.date()))]
 
 
-def help_lines(spec: CommandSpec) -> list[Line]:
+def dated(text: str, today: date) -> str:
+    """A help text with its `{date}` two weeks after ``today``: a date written into an example
+    would pass one day, and from then on the bot would refuse its own example."""
+    return text.replace("{date}", f"{today + timedelta(weeks=2):%Y-%m-%d}")
+
+
+def help_lines(spec: CommandSpec, today: date) -> list[Line]:
     lines = [line(cmd(spec.usage_line), f" — {spec.summary}")]
     if spec.details:
-        lines.append(line(spec.details))
+        lines.append(line(dated(spec.details, today)))
     for example in spec.examples:
-        lines.append(line("Example: ", cmd(example)))
+        lines.append(line("Example: ", cmd(dated(example, today))))
     if spec.aliases:
         lines.append(line("Also: ", *_joined([cmd(alias) for alias in spec.aliases])))
     if spec.access != "anyone":
@@ -95,14 +102,14 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "create an event",
         (
             "newevent Developers Gathering | next friday 18:00-20:00 | Café Nero | limit=20",
-            "newevent Online meetup | 2026-12-05 19:00 Europe/Warsaw | https://meet.example/dev",
+            "newevent Online meetup | {date} 19:00 Europe/Warsaw | https://meet.example/dev",
             "newevent Coffee | tomorrow 7pm | Café Nero | remind=1d,2h repeat=weekly",
         ),
         a.parse_newevent,
         handlers.newevent,
         access="anyone with a verified identity (they become the organizer)",
         details=(
-            "WHEN: 2026-12-05 18:00, a range 18:00-20:00, next friday 18:00, tomorrow 7pm, "
+            "WHEN: {date} 18:00, a range 18:00-20:00, next friday 18:00, tomorrow 7pm, "
             "in 2 hours; in this channel's zone unless one is written after it or as tz=. "
             "Options: limit=N, ends=20:00, remind=1d,2h, url=..., tz=Europe/Warsaw, "
             "repeat=weekly|monthly|every 2 weeks|FREQ=..., description=... "
@@ -140,7 +147,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "event",
         "ID[@DATE]",
         "details and counts of one event",
-        ("event 12", "event 12@2026-12-12"),
+        ("event 12", "event 12@{date}"),
         a.parse_event_only("event"),
         handlers.event,
         aliases=("info",),
@@ -154,7 +161,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
             "rsvp 12 +1 bringing a friend",
             "rsvp 12 maybe",
             "rsvp 12 no",
-            "rsvp 12@2026-12-12",
+            "rsvp 12@{date}",
         ),
         a.parse_rsvp,
         handlers.rsvp,
@@ -176,7 +183,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "who",
         "ID[@DATE]",
         "who is going, the waitlist in order, and maybes",
-        ("who 12", "who 12@2026-12-12"),
+        ("who 12", "who 12@{date}"),
         a.parse_event_only("who"),
         handlers.who,
     ),
@@ -193,7 +200,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "edit",
         "ID key=value ...",
         "change an event",
-        ("edit 12 limit=30", "edit 12 when=2026-12-05 19:00-21:00 where=Café Nero, upstairs"),
+        ("edit 12 limit=30", "edit 12 when={date} 19:00-21:00 where=Café Nero, upstairs"),
         a.parse_edit,
         handlers.edit,
         access="the organizer or an admin",
@@ -206,7 +213,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "cancel",
         "ID[@DATE|@all] [reason]",
         "cancel an event and tell everyone who answered",
-        ("cancel 12 the venue is closed", "cancel 12@2026-12-12 holiday", "cancel 12@all"),
+        ("cancel 12 the venue is closed", "cancel 12@{date} holiday", "cancel 12@all"),
         a.parse_cancel,
         handlers.cancel,
         access="the organizer or an admin",
@@ -219,7 +226,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "reopen",
         "ID[@DATE]",
         "undo cancel: the event is back on, with everyone's answers as they were",
-        ("reopen 12", "reopen 12@2026-12-12"),
+        ("reopen 12", "reopen 12@{date}"),
         reopen.parse_reopen,
         reopen.reopen,
         aliases=("uncancel",),
@@ -235,7 +242,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "notify",
         "ID[@DATE] MESSAGE",
         "message everyone coming to an event, privately",
-        ("notify 12 We're in room 2B this time, upstairs.", "notify 12@2026-12-12 Bring a laptop!"),
+        ("notify 12 We're in room 2B this time, upstairs.", "notify 12@{date} Bring a laptop!"),
         notify.parse_notify,
         notify.notify,
         access="the organizer or an admin",
@@ -277,7 +284,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "TITLE | WHEN | WHEN ... [| key=value ...]",
         "find a date: offer 2 to 10 times to vote on (poll ID shows a poll's tally)",
         (
-            "poll Developers Gathering | fri 18:00 | sat 10:00-12:00 | 2026-12-08 19:00",
+            "poll Developers Gathering | fri 18:00 | sat 10:00-12:00 | {date} 19:00",
             "poll Coffee | tomorrow 7pm | monday 7pm | where=Café Nero limit=20",
             "poll 3",
         ),

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from bot import handlers, polls
 from bot.cards import event_card
-from bot.commands import UnknownCommand, find, parse_command
+from bot.commands import UnknownCommand, dated, find, parse_command
 from bot.config import BotSection, WebSection
 from bot.context import Context
 from bot.domain import (
@@ -98,9 +98,9 @@ class Core:
             # looks like a typo of ours.
             if not answer and exc.suggestion is None:
                 return []
-            return [with_prefix(_error(exc), prefix)]
+            return [with_prefix(_error(exc, self._clock()), prefix)]
         except UserError as exc:
-            return [with_prefix(_error(exc), prefix)]
+            return [with_prefix(_error(exc, self._clock()), prefix)]
         if parsed is None:
             if message.addressed:
                 return [
@@ -141,7 +141,7 @@ class Core:
             replies = await call(context)
             outcome = "ok"
         except UserError as exc:
-            replies, outcome = [_error(exc)], "refused"
+            replies, outcome = [_error(exc, context.now)], "refused"
         except Exception as exc:
             if unreachable(exc):
                 # An outage, not a bug: say so, and spare the log a traceback per command.
@@ -279,11 +279,12 @@ class Core:
             await self.outbox.poll_changed(poll)
 
 
-def _error(exc: UserError) -> Reply:
+def _error(exc: UserError, now: datetime) -> Reply:
     lines = [exc.line]
     spec = find(exc.command) if exc.command else None
     if spec is not None:
-        lines.append(line("Usage: ", cmd(spec.usage_line), " · e.g. ", cmd(spec.examples[0])))
+        example = dated(spec.examples[0], now.date())
+        lines.append(line("Usage: ", cmd(spec.usage_line), " · e.g. ", cmd(example)))
     return Reply(tuple(lines), ReplyKind.ERROR)
 
 

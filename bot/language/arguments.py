@@ -18,6 +18,7 @@ from bot.language.durations import parse_offsets
 from bot.language.invocation import first_word
 from bot.language.repeat import parse_repeat, split_every
 from bot.language.text import is_blank
+from bot.replies import cmd
 from bot.when import parse_zone
 
 MAX_TITLE = 100
@@ -194,8 +195,9 @@ def split_target(
     else:
         also = f" or {event_id}@all for every date" if whole_series else ""
         raise UserError(
-            f"'{head[:30]}': after @ comes a date of the event as YYYY-MM-DD, "
-            f"e.g. {event_id}@2026-12-12{also}.",
+            f"'{head[:30]}': after @ comes a date of the event as YYYY-MM-DD{also}; ",
+            cmd(f"event {event_id}"),
+            " lists its dates.",
             command=command,
         )
     return event_id, which, tail.strip()
@@ -260,9 +262,7 @@ def parse_edit(rest: str) -> EditArgs:
     event_id, tail = _split_id(rest, "edit")
     options = _parse_options(tail, command="edit")
     if not options:
-        raise UserError(
-            "Say what to change, e.g. limit=30 or when=2026-12-05 19:00.", command="edit"
-        )
+        raise UserError("Say what to change, e.g. limit=30 or when=friday 19:00.", command="edit")
     if "when" in options:
         options["when"] = _take_repeat(options["when"], options, "edit")
     return EditArgs(event_id, _fields(options, "edit"))

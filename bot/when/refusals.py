@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from bot.errors import UserError
 
-_EXAMPLES = "Try 2026-12-05 18:00, next friday 18:00, tomorrow 7pm or in 2 hours."
+# No example date: a written one would pass one day and the bot would refuse its own advice.
+_EXAMPLES = "Try next friday 18:00, tomorrow 7pm, in 2 hours or YYYY-MM-DD 18:00."
 
 
 def cant_understand(text: str, command: str) -> UserError:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 import dateparser
 
@@ -74,7 +74,7 @@ def what_is_written(text: str, *, base: datetime, command: str) -> Written:
     if clock.midnight and rest.strip().lower() not in {"", "at"}:
         raise UserError(
             f"'{text[:60]}' is ambiguous: midnight starts a day and ends the one before. "
-            "Write 00:00 with the date, e.g. 2026-12-06 00:00.",
+            f"Write 00:00 with the date, e.g. {base.date() + timedelta(days=7)} 00:00.",
             command=command,
         )
     begin, end = clock.span

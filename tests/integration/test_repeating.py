@@ -204,7 +204,8 @@ async def test_cancel_on_a_repeating_event_asks_which_dates(chat: Chat) -> None:
         ),
         pytest.param(
             "!rsvp 1@tomorrow",
-            "'1@tomorrow': after @ comes a date of the event as YYYY-MM-DD, e.g. 1@2026-12-12.",
+            "'1@tomorrow': after @ comes a date of the event as YYYY-MM-DD; "
+            "!event 1 lists its dates.",
             id="not-a-date",
         ),
         pytest.param(

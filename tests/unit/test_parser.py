@@ -5,14 +5,14 @@ Pure: no database, no clock. Times stay text here (see test_when for how they re
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 
 from bot.announce import LinkArgs, Target
 from bot.channel_settings import SettingsArgs
-from bot.commands import COMMANDS, MAX_INPUT, UnknownCommand, parse_command
+from bot.commands import COMMANDS, MAX_INPUT, UnknownCommand, dated, parse_command
 from bot.domain import RsvpStatus
 from bot.errors import UserError
 from bot.feeds import IcsArgs, MyFeedArgs
@@ -476,7 +476,7 @@ def test_every_command_and_alias_has_a_parse_case() -> None:
 def test_every_example_in_help_parses_as_its_command(
     spec_name: str, example: str, prefix: str
 ) -> None:
-    assert parsed(prefix + example)[0] == spec_name
+    assert parsed(prefix + dated(example, date(2026, 11, 21)))[0] == spec_name
 
 
 # --- Addressing: prefixes, @bot, "gatherbot:" -----------------------------------------------
@@ -747,7 +747,7 @@ ERROR_CASES = [
     pytest.param(
         "!edit 3",
         "edit",
-        "Say what to change, e.g. limit=30 or when=2026-12-05 19:00.",
+        "Say what to change, e.g. limit=30 or when=friday 19:00.",
         id="edit-no-changes",
     ),
     pytest.param(

@@ -327,8 +327,8 @@ ERROR_CASES = [
         UTC_ZONE,
         "",
         False,
-        "Can't understand the time 'tomrrow 18:00'. Try 2026-12-05 18:00, next friday 18:00, "
-        "tomorrow 7pm or in 2 hours.",
+        "Can't understand the time 'tomrrow 18:00'. Try next friday 18:00, tomorrow 7pm, "
+        "in 2 hours or YYYY-MM-DD 18:00.",
         id="unparseable",
     ),
     pytest.param(
@@ -763,7 +763,13 @@ def test_the_safety_net_refuses_no_reading_at_all() -> None:
         pytest.param(
             "friday 2026-12-05 18:00", "", "2026-12-05 is a Saturday, not a Friday.", id="weekday"
         ),
-        pytest.param("tomorrow midnight", "", "'tomorrow midnight' is ambiguous", id="midnight"),
+        pytest.param(
+            "tomorrow midnight",
+            "",
+            "'tomorrow midnight' is ambiguous: midnight starts a day and ends the one before. "
+            "Write 00:00 with the date, e.g. 2026-11-28 00:00.",
+            id="midnight",
+        ),
         pytest.param("tomorrow 12am", "", "'tomorrow 12am' is ambiguous", id="12am"),
         pytest.param("tomorrow 12am-2am", "", "is ambiguous", id="12am-start"),
         pytest.param("2026-12-05 18:00", "2026-12-06 midnight", "is ambiguous", id="end-midnight"),
@@ -945,7 +951,7 @@ def test_parse_end_alone_refuses_an_end_before_the_start() -> None:
         parse_end("17:00", start=utc(2026, 12, 5, 18), zone=UTC_ZONE, command="edit")
 
 
-CANT_UNDERSTAND = "Try 2026-12-05 18:00, next friday 18:00, tomorrow 7pm or in 2 hours."
+CANT_UNDERSTAND = "Try next friday 18:00, tomorrow 7pm, in 2 hours or YYYY-MM-DD 18:00."
 IN_ADVICE = "Say how long from now in hours or minutes, e.g. in 2 hours, in 90 minutes or in 2h30m."
 
 
