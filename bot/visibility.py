@@ -58,6 +58,18 @@ async def require_event_visible(
     )
 
 
+async def refusal_here(
+    ctx: Context, uow: UnitOfWork, event_id: int, command: str
+) -> UserError | None:
+    """Why ``command`` on the event would be refused here, or None: for pointing at the
+    event only where following the pointer works."""
+    try:
+        await require_event_visible(ctx, uow, event_id, command)
+    except UserError as refusal:
+        return refusal
+    return None
+
+
 @asynccontextmanager
 async def changing_visible_event(
     ctx: Context, event_id: int, command: str

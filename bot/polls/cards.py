@@ -20,9 +20,10 @@ def _voter(person: UserRef) -> str:
     return person.display if person.verified else f"{person.display} [unverified]"
 
 
-def poll_card(poll: PollView, *, headline: str = "") -> Reply:
+def poll_card(poll: PollView, *, headline: str = "", not_here: Line | None = None) -> Reply:
     """The tally: each time with its votes and voters, the leader (or the pick) marked, and
-    how to vote (adapters may add a button per time)."""
+    how to vote (adapters may add a button per time). ``not_here``: shown instead of how to
+    answer the event the poll became, where that would be refused."""
     head: list[SpanLike] = [headline, bold(f"Poll {poll.id}: {poll.title}")]
     head.append(f" · by {poll.creator.display}")
     if poll.status is PollStatus.PICKED:
@@ -56,7 +57,8 @@ def poll_card(poll: PollView, *, headline: str = "") -> Reply:
         )
     elif poll.event_id is not None:
         lines.append(
-            line(
+            not_here
+            or line(
                 "RSVP: ",
                 cmd(f"rsvp {poll.event_id}"),
                 "  ·  details: ",

@@ -23,6 +23,7 @@ from bot.polls.cards import option_time, poll_card, votes_text
 from bot.polls.language import NewPollArgs, PickArgs, ShowPollArgs, VoteArgs
 from bot.replies import Line, Reply, cmd, line, reply
 from bot.services.events import channel_zone, create_event
+from bot.visibility import refusal_here
 from bot.when import resolve
 from storage import UnitOfWork
 from storage.deliveries import POLL_PICKED
@@ -40,7 +41,12 @@ async def poll(ctx: Context, args: NewPollArgs | ShowPollArgs) -> list[Reply]:
             await _was_here(ctx, uow, row.id)
             view = await uow.polls.view(row)
             await uow.commit()
-        return [poll_card(view)]
+        if view.event_id is None:
+            return [poll_card(view)]
+        # Decided: the channels it was in got the event; anywhere else `rsvp` is refused.
+        async with ctx.database.unit_of_work(read_only=True) as uow:
+            refusal = await refusal_here(ctx, uow, view.event_id, "rsvp")
+        return [poll_card(view, not_here=refusal.line if refusal else None)]
     if not can_create_event(ctx.message.sender):
         raise UserError(
             "Only people logged in to their network's services can start polls: anyone "
@@ -114,12 +120,13 @@ async def _was_here(ctx: Context, uow: UnitOfWork, poll_id: int) -> int | None:
     return channel.id
 
 
-def _closed(row: PollRow) -> UserError:
-    if row.status == PollStatus.PICKED.value:
-        return UserError(
-            f"Poll {row.id} is decided: option {row.picked} became event #{row.event_id}. Coming? ",
-            cmd(f"rsvp {row.event_id}"),
-        )
+async def _closed(ctx: Context, uow: UnitOfWork, row: PollRow) -> UserError:
+    if row.event_id is not None:
+        decided = f"Poll {row.id} is decided: option {row.picked} became event #{row.event_id}. "
+        refusal = await refusal_here(ctx, uow, row.event_id, "rsvp")
+        if refusal is not None:
+            return UserError(decided, *refusal.line)
+        return UserError(decided, "Coming? ", cmd(f"rsvp {row.event_id}"))
     return UserError(
         f"Poll {row.id} was closed without a date. To try again, start a new one: ", cmd("poll")
     )
@@ -164,7 +171,7 @@ async def _vote(
     async with ctx.database.unit_of_work() as uow:
         row = await _poll(uow, poll_id, command, lock=True)
         if row.status != PollStatus.OPEN.value:
-            raise _closed(row)
+            raise await _closed(ctx, uow, row)
         before = await uow.polls.view(row)
         person_id = await uow.people.save(ctx.message.sender, ctx.now)
         mine = choose(await uow.polls.votes_of(row.id, person_id))
@@ -193,7 +200,7 @@ async def pick(ctx: Context, args: PickArgs) -> list[Reply]:
     async with ctx.database.unit_of_work() as uow:
         row = await _poll(uow, args.poll_id, "pick", lock=True)
         if row.status != PollStatus.OPEN.value:
-            raise _closed(row)
+            raise await _closed(ctx, uow, row)
         before = await uow.polls.view(row)
         here = await _was_here(ctx, uow, row.id)
         # As for managing an event: a channel admin counts in the channel the poll began in.

@@ -218,9 +218,35 @@ async def test_a_time_nobody_voted_for_may_be_picked_and_the_reply_says_so(chat:
 async def test_a_picked_poll_takes_no_more_votes_or_picks(chat: Chat) -> None:
     await chat.say("!pick 1 1", "olga")
     refused = "Poll 1 is decided: option 1 became event #1. Coming? !rsvp 1"
-    assert await other(chat, "!vote 1 2", "carol") == refused
+    assert await chat.say("!vote 1 2", "carol") == refused
     assert await chat.say("!pick 1 2", "olga") == refused
+    assert (await other(chat, "!vote 1 2", "carol")).startswith(
+        "Poll 1 is decided: option 1 became event #1. #1 is not announced in this channel."
+    )
     assert (await chat.say("!events")).startswith("Upcoming events (1):")
+
+
+async def test_a_decided_poll_points_at_the_event_only_where_it_can_be_answered(
+    chat: Chat,
+) -> None:
+    await chat.say("!pick 1 1", "olga")
+    # A channel the poll never was in did not get the event: `rsvp 1` there is refused, so
+    # neither the card nor a late vote suggests it.
+    not_here = (
+        "#1 is not announced in this channel. See !events for the ones that are; its "
+        "organizer can post it here with !announce 1."
+    )
+    card = (await chat.say("!poll 1", "dave", channel="#third")).splitlines()
+    assert card[0] == "Poll 1: Coffee · by olga · picked: option 1 → event #1"
+    assert card[-1] == not_here
+    assert await chat.say("!vote 1 2", "dave", channel="#third") == (
+        f"Poll 1 is decided: option 1 became event #1. {not_here}"
+    )
+    assert await chat.say("!rsvp 1", "dave", channel="#third") == not_here
+    # In private, someone in a channel it is announced in may answer it.
+    private = await chat.say("!poll 1", "dave", channel="dave", kind=ChannelKind.DIRECT)
+    assert private.splitlines()[-1] == "RSVP: !rsvp 1  ·  details: !event 1"
+    assert (await chat.say("!poll 1")).splitlines()[-1] == "RSVP: !rsvp 1  ·  details: !event 1"
 
 
 async def test_pick_none_closes_the_poll_without_an_event(chat: Chat) -> None:
