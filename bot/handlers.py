@@ -298,6 +298,15 @@ def _promoted_line(promoted: list[UserRef]) -> Line:
 
 async def edit(ctx: Context, args: EditArgs) -> list[Reply]:
     async with ctx.database.unit_of_work() as uow:
+        found = await uow.events.get(args.event_id, for_update=True)
+        if found is not None and found.status is EventStatus.CANCELLED:
+            # Whoever may manage it learns the way back (open_event would only say it was
+            # cancelled).
+            await require_manager(ctx, uow, found, "edit")
+            cancelled = await uow.events.cancelled_occurrences(found.id) if found.repeat else {}
+            raise already_cancelled(
+                found, "", cancelled, ctx.now, advice="To change it, reopen it first: "
+            )
         row = await open_event(uow, args.event_id, ctx.now, "edit")
         await require_manager(ctx, uow, row, "edit")
         outcome = await edit_event(

@@ -128,11 +128,17 @@ def _called_off_date(
 
 
 def already_cancelled(
-    event: EventRow, key: str, cancelled: Mapping[str, str], now: datetime
+    event: EventRow,
+    key: str,
+    cancelled: Mapping[str, str],
+    now: datetime,
+    *,
+    advice: str = "Undo: ",
 ) -> UserError:
-    """`cancel` of what is cancelled already (``key``: that date of a series; ``cancelled``:
-    its called-off dates): said plainly, with how to undo it while that is still possible,
-    since whoever cancels twice is most likely looking for a way back."""
+    """`cancel` (or `edit`) of what is cancelled already (``key``: that date of a series;
+    ``cancelled``: its called-off dates): said plainly, with ``advice`` and how to undo it
+    while that is still possible, since whoever cancels twice is most likely looking for a
+    way back."""
     name = f"#{event.id} {event.title}"
     target = str(event.id)
     start: datetime | None = event.starts_at
@@ -145,7 +151,7 @@ def already_cancelled(
         start = _dates_ahead(event, cancelled, now)
     if start is None or start <= now:
         return UserError(f"{name} is already cancelled.")
-    return UserError(f"{name} is already cancelled. Undo: ", cmd(f"reopen {target}"))
+    return UserError(f"{name} is already cancelled. {advice}", cmd(f"reopen {target}"))
 
 
 def _called_off_ahead(

@@ -383,7 +383,9 @@ async def test_a_cancelled_or_finished_event_cannot_be_edited(chat: Chat) -> Non
     await chat.say("!newevent Tea | in 1 hour", "olga")
     await chat.say("!cancel 1", "olga")
     chat.clock.advance(hours=3, minutes=1)  # Tea has no end: it counts as 2 hours long
-    assert (await chat.say("!edit 1 limit=3", "olga")).startswith("#1 Coffee was cancelled.")
+    assert await chat.say("!edit 1 limit=3", "olga") == (
+        "#1 Coffee is already cancelled. To change it, reopen it first: !reopen 1"
+    )
     assert (await chat.say("!edit 2 limit=3", "olga")).startswith("#2 Tea is already over.")
 
 

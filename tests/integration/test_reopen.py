@@ -197,6 +197,26 @@ async def test_cancelling_again_says_it_is_cancelled_and_how_to_undo_that(chat: 
     assert len(chat.network.sent_to("id-bob")) == 1
 
 
+async def test_editing_a_cancelled_event_points_at_reopen_and_changes_nothing(
+    chat: Chat,
+) -> None:
+    await coffee(chat, " | limit=10")
+    await chat.say("!cancel 1", "olga")
+    assert await chat.say("!edit 1 limit=5 where=Pub", "olga") == (
+        "#1 Coffee is already cancelled. To change it, reopen it first: !reopen 1"
+    )
+    assert await chat.say("!edit 1 limit=5", "mallory") == (
+        "Only the organizer (olga) or an admin can edit #1."
+    )
+    await chat.say("!reopen 1", "olga")
+    assert (await chat.say("!event 1")).splitlines()[2:5] == [
+        "Where: Café Nero",
+        "Organizer: olga",
+        "Announced in: #main (test:net)",
+    ]
+    assert "Attendance: 0/10 going" in await chat.say("!event 1")
+
+
 # Reminders
 
 
