@@ -97,7 +97,9 @@ def event_details(
     lines.append(line("Attendance: ", counts_text(event), limit))
     lines.append(line(f"Reminders: {reminders}"))
     if event.repeat:
-        lines.append(line(f"Repeats: {repeat_label(event.repeat)} ({event.repeat})"))
+        # As typed in repeat= (FREQ=...), for copying into another event.
+        rule = event.repeat.removeprefix("RRULE:")
+        lines.append(line(f"Repeats: {repeat_label(event.repeat)} ({rule})"))
         if dates and status is not EventStatus.CANCELLED:
             shown = [
                 start.astimezone(event.zone).strftime("%a %Y-%m-%d")

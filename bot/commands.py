@@ -110,7 +110,9 @@ COMMANDS: tuple[CommandSpec, ...] = (
         access="anyone with a verified identity (they become the organizer)",
         details=(
             "WHEN: {date} 18:00, a range 18:00-20:00, next friday 18:00, tomorrow 7pm, "
-            "in 2 hours; in this channel's zone unless one is written after it or as tz=. "
+            "in 2 hours, or a series: every tuesday 19:00, every other friday 18:00, every "
+            "first friday 19:00 (also 2nd, 3rd, 4th, last); in this channel's zone unless one "
+            "is written after it or as tz=. "
             "Options: limit=N, ends=20:00, remind=1d,2h, url=..., tz=Europe/Warsaw, "
             "repeat=weekly|monthly|every 2 weeks|FREQ=..., description=... "
             "Or send newevent alone to be asked for each detail in turn."
@@ -206,7 +208,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
         access="the organizer or an admin",
         details=(
             "Keys: title, when, ends, where, url, description, limit (or limit=none), "
-            "tz, remind, repeat. Raising the limit moves people up from the waitlist."
+            "tz, remind, repeat. Raising the limit moves people up from the waitlist; "
+            "when=every first friday 19:00 moves a series to a new rule."
         ),
     ),
     CommandSpec(

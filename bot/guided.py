@@ -16,8 +16,9 @@ from bot.domain import ChannelRef, UserRef
 from bot.language.arguments import EventFields, check_title, parse_limit, parse_place
 from bot.language.repeat import split_every
 from bot.replies import Line, Reply, ReplyKind, cmd, line, reply
-from bot.when import format_span, resolve
+from bot.when import format_span
 from bot.when.recurrence import repeat_label
+from bot.when.series_start import check_series_start, newevent_example, resolve_first
 
 EXPIRES_AFTER = timedelta(minutes=10)
 _NO_LIMIT = frozenset({"-", "none", "no", "unlimited", "0"})
@@ -91,7 +92,15 @@ class Drafts:
             )
         if draft.step is Step.WHEN:
             first, repeat = split_every(text, "newevent") or (text, "")
-            when = resolve(first, now=now, zone=ZoneInfo(draft.zone))
+            when = resolve_first(first, repeat, now=now, zone=ZoneInfo(draft.zone))
+            if repeat:  # refused here, not once every other detail has been asked for
+                check_series_start(
+                    when,
+                    repeat,
+                    now=now,
+                    command="newevent",
+                    example=lambda instead: newevent_example(instead, repeat, read_in=draft.zone),
+                )
             draft.when, draft.repeat, draft.step = first, repeat, Step.WHERE
             span = format_span(when.starts_at, when.ends_at, ZoneInfo(when.timezone))
             repeats = f", then {repeat_label(repeat)}" if repeat else ""

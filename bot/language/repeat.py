@@ -88,6 +88,19 @@ def _bad(text: str, detail: str, command: str) -> UserError:
 
 
 _UNITS = ("day", "week", "month", "year")
+# `every first friday 19:00`: the ordinals monthly gatherings are named by (RFC 5545's BYDAY).
+_ORDINALS = {
+    "first": 1,
+    "1st": 1,
+    "second": 2,
+    "2nd": 2,
+    "third": 3,
+    "3rd": 3,
+    "fourth": 4,
+    "4th": 4,
+    "last": -1,
+}
+_OF_THE_MONTH = {("of", "the", "month"), ("of", "every", "month"), ("of", "each", "month")}
 
 
 def split_every(when: str, command: str) -> tuple[str, str] | None:
@@ -95,28 +108,57 @@ def split_every(when: str, command: str) -> tuple[str, str] | None:
     is the first date and the repeat= it means. None when ``when`` doesn't start with every.
 
     `every other friday 18:00`, `every 2 weeks friday 18:00` and `every day 09:00` work the
-    same way; anything else after `every` is refused with the two-part form to use."""
+    same way. `every first friday 19:00` is ("19:00", FREQ=MONTHLY;BYDAY=1FR): the rule
+    chooses the first date (see bot.when.series_start). Anything else after `every` is
+    refused with the forms to use."""
     words = when.split()
     if not words or words[0].lower() != "every":
         return None
+    if len(words) > 1 and words[1].lower() in _ORDINALS:
+        return _monthly_by_weekday(when, words[1:], command)
     count, rest = 1, words[1:]
     if rest and (rest[0].lower() == "other" or rest[0].isdigit()):
         count, rest = (2 if rest[0].lower() == "other" else int(rest[0])), rest[1:]
     unit = rest[0].lower().removesuffix("s") if rest else ""
     if len(rest) == 1 and count >= 1 and (unit in _UNITS or WEEKDAY.fullmatch(unit)):
-        raise UserError(
-            f"'{when[:40]}' has no time of day. Add one, e.g. '{when[:40]} 18:00'.",
-            command=command,
-        )
+        raise _no_time(when, command)
     if unit in _UNITS and count >= 1:
         first = _singular_weekday(rest[1:])
         return first, parse_repeat(f"every {count} {unit}s", command=command)
     if rest and WEEKDAY.fullmatch(rest[0].removesuffix("s")) and count >= 1:
         return _singular_weekday(rest), parse_repeat(f"every {count} weeks", command=command)
-    raise UserError(
-        f"Can't read '{when[:40]}'. Give the first date as the time and how it repeats as "
-        "repeat=, e.g. 2026-12-04 19:00 repeat=FREQ=MONTHLY;BYDAY=1FR (the first Friday of "
-        "every month), or every tuesday 19:00.",
+    raise _unknown(when, command)
+
+
+def _monthly_by_weekday(when: str, words: list[str], command: str) -> tuple[str, str]:
+    """`first friday of the month 19:00` (after `every`) -> ("19:00", FREQ=MONTHLY;BYDAY=1FR)."""
+    ordinal, rest = _ORDINALS[words[0].lower()], words[1:]
+    day = WEEKDAY.fullmatch(rest[0].removesuffix("s")) if rest else None
+    if day is None:
+        raise _unknown(when, command)
+    rest = rest[1:]
+    if tuple(word.lower() for word in rest[:3]) in _OF_THE_MONTH:
+        rest = rest[3:]
+    if not rest:
+        raise _no_time(when, command)
+    # RFC 5545 names a weekday by its first two letters: `fri` -> FR.
+    rule = f"FREQ=MONTHLY;BYDAY={ordinal}{day.group(1)[:2].upper()}"
+    return " ".join(rest), parse_repeat(rule, command=command)
+
+
+def _no_time(when: str, command: str) -> UserError:
+    return UserError(
+        f"'{when[:40]}' has no time of day. Add one, e.g. '{when[:40]} 18:00'.",
+        command=command,
+    )
+
+
+def _unknown(when: str, command: str) -> UserError:
+    # No date in the example: one written here would be in the past a few weeks on.
+    return UserError(
+        f"Can't read '{when[:40]}'. Say e.g. every tuesday 19:00 or every first friday 19:00; "
+        "for another rule, give the time and the rule as repeat=, e.g. "
+        "19:00 repeat=FREQ=MONTHLY;BYDAY=2TU,4TU.",
         command=command,
     )
 

@@ -19,11 +19,16 @@ from bot.when import (
     format_instant,
     format_span,
     parse_end,
-    resolve,
     time_only,
     to_utc,
 )
-from bot.when.recurrence import occurrence_starts
+from bot.when.recurrence import names_its_days, occurrence_starts, repeat_label
+from bot.when.series_start import (
+    check_series_start,
+    edit_example,
+    newevent_example,
+    resolve_first,
+)
 from storage import UnitOfWork
 from storage.deliveries import CANCELLED, CHANGED
 from storage.models import ChannelRow, EventRow
@@ -47,12 +52,25 @@ async def create_event(
     """Store a new event and plan its reminders; the caller commits (a poll picked also
     links channels and queues notices in the same transaction)."""
     channel_row = await uow.channels.upsert(channel, now)
-    zone = ZoneInfo(fields.tz) if fields.tz else channel_zone(channel_row, default_zone)
-    when = resolve(
-        when_text, now=now, zone=zone, ends=fields.ends or "", zone_given=fields.tz is not None
+    read_in = channel_zone(channel_row, default_zone)
+    zone = ZoneInfo(fields.tz) if fields.tz else read_in
+    repeat = fields.repeat or ""
+    when = resolve_first(
+        when_text,
+        repeat,
+        now=now,
+        zone=zone,
+        ends=fields.ends or "",
+        zone_given=fields.tz is not None,
     )
-    if fields.repeat:
-        _refuse_no_dates_ahead(when.starts_at, when.timezone, fields.repeat, now, "newevent")
+    if repeat:
+        check_series_start(
+            when,
+            repeat,
+            now=now,
+            command="newevent",
+            example=lambda instead: newevent_example(instead, repeat, read_in=read_in.key),
+        )
     person = await uow.people.upsert(organizer, now)
     row = EventRow(
         title=title,
@@ -103,6 +121,7 @@ async def edit_event(
     changes: list[str] = []
     place_changed = False
     old_dates = dates_of(event)
+    old_zone = event.timezone
     new_when = _new_when(event, fields, now)
     moved = (new_when.starts_at, new_when.ends_at) != (event.starts_at, event.ends_at)
     if moved or new_when.timezone != event.timezone:
@@ -125,13 +144,17 @@ async def edit_event(
         if value is not None and value != getattr(event, attribute):
             setattr(event, attribute, value)
             place_changed = place_changed or name in ("where", "url")
-            changes.append(
-                ("description updated" if value else "description removed")
-                if name == "description"
-                else f"{name} → {value or '(none)'}"
-            )
+            changes.append(_change(name, value))
     if event.repeat and (moved or fields.repeat is not None):
-        _refuse_no_dates_ahead(event.starts_at, event.timezone, event.repeat, now, "edit")
+        check_series_start(
+            When(event.starts_at, event.ends_at, event.timezone),
+            event.repeat,
+            now=now,
+            command="edit",
+            example=lambda instead: edit_example(
+                event.id, instead, fields.repeat, read_in=old_zone
+            ),
+        )
     new_dates = dates_of(event)
     followed = DatesFollowed()
     if (old_dates.starts_at, old_dates.timezone, old_dates.repeat) != (
@@ -183,19 +206,13 @@ async def edit_event(
     return EditOutcome(view, changes, promoted, tell, followed)
 
 
-def _refuse_no_dates_ahead(
-    first: datetime, timezone: str, repeat: str, now: datetime, command: str
-) -> None:
-    """A series must have a date to come after its first (or, once that is past, after
-    now): `FREQ=WEEKLY;UNTIL=20201231` or `COUNT=1` would be a one-off labelled "every
-    week"."""
-    if not occurrence_starts(first, timezone, repeat, after=max(first, now), count=1):
-        raise UserError(
-            f"repeat={repeat.removeprefix('RRULE:')} gives no date after "
-            f"{format_instant(first, ZoneInfo(timezone))}: "
-            "check its UNTIL or COUNT, or leave out repeat= for an event that happens once.",
-            command=command,
-        )
+def _change(name: str, value: str | int | None) -> str:
+    """How the reply to an edit names one changed detail."""
+    if name == "description":
+        return "description updated" if value else "description removed"
+    if name == "repeat":
+        return f"repeat → {repeat_label(str(value))}" if value else "repeat → none (happens once)"
+    return f"{name} → {value or '(none)'}"
 
 
 def _new_when(event: EventRow, fields: EventFields, now: datetime) -> When:
@@ -230,12 +247,15 @@ def _resolve_keeping_day(
 ) -> When:
     """``when=`` read for an edit. A time alone (`when=20:00`) changes the time and keeps
     the day, where a new event's would mean today: the event's date, or a series' next date
-    on which that time is still ahead (so it keeps its weekday)."""
+    on which that time is still ahead (so it keeps its weekday). With a new rule that
+    chooses its days (`when=every first friday 19:00`), it is on the first of those instead:
+    the days of the rule it replaces may not be among them."""
     assert fields.when is not None
 
-    def read(text: str) -> When:
-        return resolve(
+    def read(text: str, repeat: str = "") -> When:
+        return resolve_first(
             text,
+            repeat,
             now=now,
             zone=zone,
             ends=fields.ends or "",
@@ -243,6 +263,8 @@ def _resolve_keeping_day(
             command="edit",
         )
 
+    if fields.repeat and names_its_days(fields.repeat):
+        return read(fields.when, fields.repeat)
     if not time_only(fields.when, "edit"):
         return read(fields.when)
     days = [event.starts_at]

@@ -1,10 +1,12 @@
 """The dates of a repeating event, computed from its rule (pure: no I/O, no clock).
 
 A series is anchored at the event's stored start, its first occurrence (as RFC 5545 counts
-DTSTART), and is expanded on the wall clock of the event's own zone: a weekly 18:00 event
-stays 18:00 when daylight saving time starts or ends, and its instant in UTC moves instead.
-A wall time the clocks skip (02:30 on a spring-forward night) is moved forward by the gap,
-as RFC 5545 says; a wall time that happens twice (autumn) is the first of the two.
+DTSTART, whether the rule gives it or not: bot.when.series_start keeps a new series from
+starting on a day its rule does not give), and is expanded on the wall clock of the event's
+own zone: a weekly 18:00 event stays 18:00 when daylight saving time starts or ends, and its
+instant in UTC moves instead. A wall time the clocks skip (02:30 on a spring-forward night)
+is moved forward by the gap, as RFC 5545 says; a wall time that happens twice (autumn) is
+the first of the two.
 
 Answers are kept per occurrence under its key, the local date (a repeating event happens at
 most once a day, see bot.language.repeat), so moving a series to another time of day keeps
@@ -32,12 +34,15 @@ from bot.when.rule_labels import describe
 
 __all__ = [
     "last_start",
+    "names_its_days",
     "next_starts",
     "occurrence_key",
     "occurrence_on",
     "occurrence_starts",
     "parse_occurrence_key",
     "repeat_label",
+    "rule_days",
+    "rule_starts",
     "rule_text",
     "wall_to_utc",
 ]
@@ -53,6 +58,10 @@ _UNITS = {"day": "DAILY", "week": "WEEKLY", "month": "MONTHLY", "year": "YEARLY"
 # 9999; nobody plans a gathering this far ahead.
 _HORIZON = timedelta(days=11 * 366)
 _DUMMY_START = datetime(2000, 1, 1)
+# Parts that choose the days themselves; without them a rule takes its days from its start.
+_DAY_PARTS = frozenset(
+    {"BYDAY", "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO", "BYMONTH", "BYSETPOS", "BYEASTER"}
+)
 
 
 def rule_text(repeat: str) -> str:
@@ -72,6 +81,32 @@ def repeat_label(repeat: str) -> str:
         return ""
     rule = _Rule.of(repeat)
     return describe(rule.parts, rule.until)
+
+
+def names_its_days(repeat: str) -> bool:
+    """Does the rule choose its own days (FREQ=MONTHLY;BYDAY=1FR), so that a start may not
+    be one of them? `weekly` or FREQ=MONTHLY;INTERVAL=2 take theirs from the start."""
+    return bool(repeat) and not _DAY_PARTS.isdisjoint(_Rule.of(repeat).parts)
+
+
+def rule_starts(starts_at: datetime, timezone: str, repeat: str) -> Iterator[datetime]:
+    """The starts (aware, UTC) the rule itself gives from ``starts_at`` on, soonest first.
+    Unlike ``occurrence_starts``, ``starts_at`` is among them only when the rule gives it:
+    RFC 5545 counts DTSTART as an occurrence either way, so FREQ=MONTHLY;BYDAY=1FR from a
+    Saturday would make that Saturday a date of the series."""
+    zone = ZoneInfo(timezone)
+    anchor = starts_at.astimezone(zone).replace(tzinfo=None)
+    for local in _Rule.of(repeat).at(anchor, zone, anchor, horizon=starts_at + _HORIZON):
+        yield wall_to_utc(local, zone)
+
+
+def rule_days(repeat: str, timezone: str, *, today: date) -> Iterator[date]:
+    """The days, from ``today`` on, of a rule that chooses its own (see names_its_days)."""
+    zone = ZoneInfo(timezone)
+    midnight = datetime.combine(today, time())
+    horizon = wall_to_utc(midnight, zone) + _HORIZON
+    for local in _Rule.of(repeat).at(midnight, zone, midnight, horizon=horizon):
+        yield local.date()
 
 
 def wall_to_utc(local: datetime, zone: ZoneInfo) -> datetime:

@@ -81,3 +81,25 @@ async def test_a_time_that_says_how_it_repeats_makes_a_series(database: Database
     assert "Next dates: Fri 2026-11-27, Fri 2026-12-11, Fri 2026-12-25" in await chat.say(
         "!event 1"
     )
+
+
+async def test_every_first_friday_starts_on_the_first_friday_and_a_wrong_day_is_asked_again(
+    database: Database,
+) -> None:
+    chat = Chat(database)
+    await chat.say("!newevent")
+    await chat.say("Meetup")
+    again = await chat.say("every first friday 2026-11-28 19:00")
+    assert again.splitlines() == [
+        "Sat 2026-11-28 is not a date of this repeat (every month on the first Friday). "
+        "The first one after it: Fri 2026-12-04. "
+        "Example: !newevent ... | 2026-12-04 19:00 | repeat=FREQ=MONTHLY;BYDAY=1FR",
+        "Try again, or !cancel to stop.",
+    ]
+    assert (await chat.say("every first friday of the month 19:00")).startswith(
+        "Fri 2026-12-04 19:00 UTC, then every month on the first Friday. Where?"
+    )
+    await chat.say("The Pub")
+    assert (await chat.say("-")).startswith(
+        "Created #1 Meetup · Fri 2026-12-04 19:00 UTC · every month on the first Friday · The Pub"
+    )

@@ -107,7 +107,7 @@ async def test_a_one_off_event_that_starts_repeating_keeps_its_answers_without_a
     await chat.say("!rsvp 1", "bob")
     await chat.say("!rsvp 1", "carol")
     assert await chat.say("!edit 1 repeat=weekly", "olga") == (
-        "Updated #1 Coffee: repeat → weekly.\n"
+        "Updated #1 Coffee: repeat → every week.\n"
         f"{TUESDAY} · 1/1 going · 1 waitlisted\n"
         "RSVP: !rsvp 1  ·  details: !event 1"
     )
@@ -129,6 +129,7 @@ async def test_a_series_that_becomes_a_one_off_keeps_the_answers_of_its_date(
     await chat.say("!rsvp 1", "bob")
     await chat.say("!rsvp 1@2026-12-01", "carol")
     reply = await chat.say("!edit 1 repeat=none", "olga")
+    assert reply.splitlines()[0] == "Updated #1 Coffee: repeat → none (happens once)."
     assert reply.splitlines()[1] == "No new date near Tue 2026-12-01: 1 answer removed. " + (
         "Whoever was coming was told to answer again."
     )

@@ -4,6 +4,7 @@ answers, seats and waitlist; one date can be called off; times stay put across D
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -303,3 +304,131 @@ async def test_a_crowd_answering_two_dates_at_once_fills_each_date_exactly(
             ("2026-11-29", "going", 10),
             ("2026-11-29", "waitlisted", 20),
         ]
+
+
+# `every first friday 19:00`: the rule chooses the first date, the first Friday ahead.
+FIRST_FRIDAY = "#1 Meetup · Fri 2026-12-04 19:00 UTC · every month on the first Friday"
+
+
+@pytest.mark.parametrize(
+    "when", ["every first friday 19:00", "Every 1st Fri of the month 19:00"], ids=str
+)
+async def test_every_first_friday_starts_on_the_first_friday_ahead(chat: Chat, when: str) -> None:
+    created = await chat.say(f"!newevent Meetup | {when} | The Pub", "olga")
+    assert created.startswith(f"Created {FIRST_FRIDAY} · The Pub · 0 going")
+    assert await chat.say("!events") == f"Upcoming events (1):\n{FIRST_FRIDAY} · The Pub · 0 going"
+    details = await chat.say("!event 1")
+    assert "Next dates: Fri 2026-12-04, Fri 2027-01-01, Fri 2027-02-05, Fri 2027-03-05" in details
+    # The rule as repeat= takes it, to copy into another event.
+    assert "Repeats: every month on the first Friday (FREQ=MONTHLY;BYDAY=1FR)" in details
+    # Reminded a day before the first Friday, not before any day sooner.
+    assert await chat.posts_at(datetime(2026, 12, 3, 18, 59, tzinfo=UTC)) == []
+    reminder = await chat.posts_at(datetime(2026, 12, 3, 19, 0, tzinfo=UTC))
+    assert [post.splitlines()[:2] for post in reminder] == [
+        ["Reminder: #1 Meetup starts in 1 day.", "Fri 2026-12-04 19:00 UTC · The Pub · 0 going"]
+    ]
+
+
+async def test_the_third_saturday_is_today_while_its_time_is_still_ahead(chat: Chat) -> None:
+    # The harness's Sat 2026-11-21 is the third Saturday of November; it is 12:00.
+    tonight = await chat.say("!newevent Games | every third saturday 18:00", "olga")
+    assert tonight.startswith(
+        "Created #1 Games · Sat 2026-11-21 18:00 UTC · every month on the third Saturday"
+    )
+    passed = await chat.say("!newevent Brunch | every 3rd sat 11:00", "olga")
+    assert passed.startswith(
+        "Created #2 Brunch · Sat 2026-12-19 11:00 UTC · every month on the third Saturday"
+    )
+
+
+async def test_the_last_thursday_takes_a_range_and_a_zone_like_every_tuesday(chat: Chat) -> None:
+    created = await chat.say(
+        "!newevent Stammtisch | every last thursday 18:00-20:00 Europe/Berlin", "olga"
+    )
+    assert created.startswith(
+        "Created #1 Stammtisch · Thu 2026-11-26 18:00-20:00 CET (Europe/Berlin) · "
+        "every month on the last Thursday · 0 going"
+    )
+    assert "Next dates: Thu 2026-11-26, Thu 2026-12-31, Thu 2027-01-28" in (
+        await chat.say("!event 1")
+    )
+
+
+async def test_a_time_alone_with_a_rule_that_chooses_its_days_is_on_the_first_of_them(
+    chat: Chat,
+) -> None:
+    created = await chat.say("!newevent Meetup | 19:00 | repeat=FREQ=MONTHLY;BYDAY=1FR", "olga")
+    assert created.startswith(f"Created {FIRST_FRIDAY} · 0 going")
+
+
+@pytest.mark.parametrize(
+    ("when", "day"),
+    [
+        pytest.param("2026-11-28 19:00", "Sat 2026-11-28", id="a-date"),
+        pytest.param("tomorrow 19:00", "Sun 2026-11-22", id="tomorrow"),
+        pytest.param("friday 19:00", "Fri 2026-11-27", id="the-last-friday-of-november"),
+    ],
+)
+async def test_a_start_the_rule_does_not_give_is_refused_with_the_first_date_it_gives(
+    chat: Chat, when: str, day: str
+) -> None:
+    refused = await chat.say(
+        f"!newevent Meetup | {when} | The Pub | repeat=FREQ=MONTHLY;BYDAY=1FR", "olga"
+    )
+    assert refused.splitlines()[0] == (
+        f"{day} is not a date of this repeat (every month on the first Friday). "
+        "The first one after it: Fri 2026-12-04. "
+        "Example: !newevent ... | 2026-12-04 19:00 | repeat=FREQ=MONTHLY;BYDAY=1FR"
+    )
+    assert refused.splitlines()[1].startswith("Usage: !newevent TITLE | WHEN")
+    assert (await chat.say("!events")).startswith("No upcoming events here.")
+    # The example, with the title, is the series meant.
+    example = refused.splitlines()[0].split("Example: ")[1].replace("...", "Meetup")
+    assert (await chat.say(example, "olga")).startswith(f"Created {FIRST_FRIDAY} · 0 going")
+
+
+async def test_an_edit_to_a_rule_its_start_does_not_match_is_refused_with_the_edit_to_type(
+    chat: Chat,
+) -> None:
+    await weekly_coffee(chat)
+    refused = await chat.say("!edit 1 repeat=FREQ=MONTHLY;BYDAY=1FR", "olga")
+    assert refused.splitlines()[0] == (
+        "Sun 2026-11-22 is not a date of this repeat (every month on the first Friday). "
+        "The first one after it: Fri 2026-12-04. "
+        "Example: !edit 1 when=2026-12-04 18:00 repeat=FREQ=MONTHLY;BYDAY=1FR"
+    )
+    assert await chat.say("!events") == f"Upcoming events (1):\n{SUNDAY} · 0 going"
+    assert "Repeats: every week (weekly)" in await chat.say("!event 1")
+    moved = await chat.say(refused.splitlines()[0].split("Example: ")[1], "olga")
+    assert moved.splitlines()[1] == (
+        "#1 Coffee · Fri 2026-12-04 18:00 UTC · every month on the first Friday · Café Nero · "
+        "0 going"
+    )
+    # A new start the rule does not give is refused as well; the series stays as it was.
+    assert (await chat.say("!edit 1 when=2026-12-05 18:00", "olga")).splitlines()[0] == (
+        "Sat 2026-12-05 is not a date of this repeat (every month on the first Friday). "
+        "The first one after it: Fri 2027-01-01. Example: !edit 1 when=2027-01-01 18:00"
+    )
+    # A new time alone keeps its day; `every last thursday` chooses the first of its own.
+    assert (
+        (await chat.say("!edit 1 when=19:30", "olga"))
+        .splitlines()[1]
+        .startswith("#1 Coffee · Fri 2026-12-04 19:30 UTC · every month on the first Friday")
+    )
+    assert (
+        (await chat.say("!edit 1 when=every last thursday 19:00", "olga"))
+        .splitlines()[1]
+        .startswith("#1 Coffee · Thu 2026-11-26 19:00 UTC · every month on the last Thursday")
+    )
+
+
+async def test_a_series_begun_long_ago_is_pointed_to_its_next_date_ahead(chat: Chat) -> None:
+    await weekly_coffee(chat)
+    chat.clock.advance(days=30)  # Mon 2026-12-21: the first Friday of December is over
+    refused = await chat.say("!edit 1 repeat=FREQ=MONTHLY;BYDAY=1FR", "olga")
+    assert refused.splitlines()[0] == (
+        "Sun 2026-11-22 is not a date of this repeat (every month on the first Friday). "
+        "The next one: Fri 2027-01-01. "
+        "Example: !edit 1 when=2027-01-01 18:00 repeat=FREQ=MONTHLY;BYDAY=1FR"
+    )
+    assert "Repeats: every week (weekly)" in await chat.say("!event 1")

@@ -5,6 +5,7 @@ Pure: no database, no clock. Times stay text here (see test_when for how they re
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -149,6 +150,40 @@ COMMAND_CASES = [
         "edit",
         EditArgs(3, EventFields(when="thursday 19:00", repeat="weekly")),
         id="edit-every-weekday",
+    ),
+    # The monthly gatherings named by a weekday: the rule chooses the first date, so the WHEN
+    # left is the time alone (see test_series_start).
+    *(
+        pytest.param(
+            f"!newevent Meetup | {when}",
+            "newevent",
+            NewEventArgs("Meetup", time, EventFields(repeat=f"RRULE:FREQ=MONTHLY;BYDAY={byday}")),
+            id=f"newevent-{when}",
+        )
+        for when, time, byday in [
+            ("every first friday 19:00", "19:00", "1FR"),
+            ("every 1st fri 19:00", "19:00", "1FR"),
+            ("every second tuesday 18:30", "18:30", "2TU"),
+            ("every 2nd Tues 18:30", "18:30", "2TU"),
+            ("every 3rd wed 18:00", "18:00", "3WE"),
+            ("every third wednesday 18:00", "18:00", "3WE"),
+            ("every fourth thursday 19:00", "19:00", "4TH"),
+            ("every 4th thurs 19:00", "19:00", "4TH"),
+            ("every last thursday 18:00", "18:00", "-1TH"),
+            ("every last thursdays 18:00", "18:00", "-1TH"),
+            ("every first sunday 11:00", "11:00", "1SU"),
+            ("every first friday of the month 19:00", "19:00", "1FR"),
+            ("every first friday of every month 19:00", "19:00", "1FR"),
+            ("EVERY First FRIDAY Of The Month 7pm", "7pm", "1FR"),
+            ("every first friday 18:00-20:00", "18:00-20:00", "1FR"),
+            ("every last thursday 18:00 Europe/Berlin", "18:00 Europe/Berlin", "-1TH"),
+        ]
+    ),
+    pytest.param(
+        "!edit 3 when=every last thursday of the month 18:00-20:00",
+        "edit",
+        EditArgs(3, EventFields(when="18:00-20:00", repeat="RRULE:FREQ=MONTHLY;BYDAY=-1TH")),
+        id="edit-every-last-thursday",
     ),
     pytest.param(
         '!newevent Coffee | tomorrow 18:00 | Pub | description="Bring cups, max=2 each" limit=9',
@@ -871,11 +906,37 @@ ERROR_CASES = [
         id="newevent-every-without-time",
     ),
     pytest.param(
-        "!newevent Coffee | every first friday 19:00",
+        "!newevent Coffee | every second and fourth tuesday 19:00",
         "newevent",
-        "Can't read 'every first friday 19:00'. Give the first date as the time and how it "
-        "repeats as repeat=, e.g. 2026-12-04 19:00 repeat=FREQ=MONTHLY;BYDAY=1FR",
+        "Can't read 'every second and fourth tuesday 19:00'. Say e.g. every tuesday 19:00 or "
+        "every first friday 19:00; for another rule, give the time and the rule as repeat=, "
+        "e.g. 19:00 repeat=FREQ=MONTHLY;BYDAY=2TU,4TU.",
         id="newevent-every-unknown",
+    ),
+    pytest.param(
+        "!newevent Coffee | every first monkey 19:00",
+        "newevent",
+        "Can't read 'every first monkey 19:00'.",
+        id="newevent-every-first-not-a-weekday",
+    ),
+    pytest.param(
+        "!newevent Coffee | every other first friday 19:00",
+        "newevent",
+        "Can't read 'every other first friday 19:00'.",
+        id="newevent-every-other-first-friday",
+    ),
+    pytest.param(
+        "!newevent Coffee | every first friday of the month",
+        "newevent",
+        "'every first friday of the month' has no time of day. Add one, e.g. "
+        "'every first friday of the month 18:00'.",
+        id="newevent-every-first-friday-without-time",
+    ),
+    pytest.param(
+        "!edit 3 when=every last friday 19:00 repeat=weekly",
+        "edit",
+        "Say how it repeats once: 'every last friday 19:00' or repeat=weekly.",
+        id="edit-monthly-weekday-and-repeat",
     ),
     pytest.param(
         "!newevent Coffee | every monkey 19:00",
@@ -965,6 +1026,16 @@ def test_bad_arguments_are_refused_naming_the_problem_and_the_command(
     assert not isinstance(error, UnknownCommand)
     assert message in str(error)
     assert error.command == command
+
+
+@pytest.mark.parametrize("command", ["!newevent Coffee | ", "!edit 3 when="])
+def test_the_refusal_after_every_shows_the_forms_without_a_date_that_would_go_stale(
+    command: str,
+) -> None:
+    error = str(refusal(f"{command}every full moon 19:00"))
+    assert "every first friday 19:00" in error
+    assert "repeat=FREQ=" in error
+    assert re.search(r"\d{4}-\d{2}-\d{2}", error) is None
 
 
 @pytest.mark.parametrize(
