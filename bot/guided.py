@@ -87,8 +87,8 @@ class Drafts:
             draft.step = Step.WHEN
             return prompt(
                 f"When is {draft.title}? For example tomorrow 18:00, next friday "
-                f"18:00-20:00 or every tuesday 19:00 (times in {draft.zone}, unless you "
-                "write a zone)."
+                "18:00-20:00, every tuesday 19:00 or every first friday 19:00 (times in "
+                f"{draft.zone}, unless you write a zone)."
             )
         if draft.step is Step.WHEN:
             first, repeat = split_every(text, "newevent") or (text, "")

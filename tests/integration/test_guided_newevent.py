@@ -10,8 +10,10 @@ from tests.harness import Chat
 async def test_the_bot_asks_step_by_step_and_creates_the_event(database: Database) -> None:
     chat = Chat(database, timezone="Europe/Warsaw")
     assert (await chat.say("!newevent")).startswith("Let's set up an event. What is it called?")
-    assert (await chat.say("Developers Gathering")).startswith(
-        "When is Developers Gathering? For example tomorrow 18:00"
+    assert await chat.say("Developers Gathering") == (
+        "When is Developers Gathering? For example tomorrow 18:00, next friday 18:00-20:00, "
+        "every tuesday 19:00 or every first friday 19:00 (times in Europe/Warsaw, unless you "
+        "write a zone)."
     )
     assert (await chat.say("2026-12-04 18:00-20:00")).startswith(
         "Fri 2026-12-04 18:00-20:00 CET (Europe/Warsaw). Where?"
