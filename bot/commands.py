@@ -121,14 +121,15 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "events",
         "[PAGE]",
-        "upcoming events in this channel, soonest first",
+        "upcoming events in this channel (in private: in your channels), soonest first",
         ("events", "events 2"),
         parse_page("events"),
         handlers.events,
         aliases=("list",),
         details=(
-            f"{handlers.EVENTS_PER_PAGE} to a page; events 2 (or events page 2) shows the "
-            "second. A repeating event is listed once, at its next date."
+            "In a private chat: those of every channel we share on your network, each once, "
+            f"saying where. {handlers.EVENTS_PER_PAGE} to a page; events 2 (or events page 2) "
+            "shows the second. A repeating event is listed once, at its next date."
         ),
     ),
     CommandSpec(

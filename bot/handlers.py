@@ -15,6 +15,7 @@ from bot.cards import (
 from bot.context import Context
 from bot.domain import ChannelKind, Choice, EventStatus, EventView, RsvpStatus, UserRef
 from bot.errors import UserError
+from bot.events_in_private import events_in_your_channels
 from bot.guided import key_of, prompt
 from bot.language.arguments import (
     CancelArgs,
@@ -106,18 +107,20 @@ async def _create(ctx: Context, title: str, when: str, fields: EventFields) -> l
 
 async def events(ctx: Context, args: PageArgs) -> list[Reply]:
     paging = Paging("events", args.number, EVENTS_PER_PAGE)
+    if ctx.message.channel.kind is ChannelKind.DIRECT:
+        return await events_in_your_channels(ctx, paging)
     async with ctx.database.unit_of_work(read_only=True) as uow:
         channel = await uow.channels.find(ctx.message.channel)
         known = uow.channels.up_to_date(channel, ctx.message.channel)
         if channel is not None and known:
             views, total = await uow.events.upcoming(
-                channel.id, ctx.now, paging.size, paging.offset
+                [channel.id], ctx.now, paging.size, paging.offset
             )
     if not known:  # a new channel, or a new title: remembered as with any other command
         async with ctx.database.unit_of_work() as uow:
             channel = await uow.channels.upsert(ctx.message.channel, ctx.now)
             views, total = await uow.events.upcoming(
-                channel.id, ctx.now, paging.size, paging.offset
+                [channel.id], ctx.now, paging.size, paging.offset
             )
             await uow.commit()
     if not total:

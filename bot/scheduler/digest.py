@@ -66,7 +66,7 @@ def digest(channel_label: str, events: list[EventView], total: int, now: datetim
 async def compose_digest(
     uow: UnitOfWork, channel: ChannelRow, now: datetime
 ) -> tuple[Reply | None, str]:
-    views, _ = await uow.events.upcoming(channel.id, now, 100)
+    views, _ = await uow.events.upcoming([channel.id], now, 100)
     soon = [view for view in views if view.starts_at < now + AHEAD]
     if not soon:
         return None, "nothing is coming up this week"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -20,6 +20,7 @@ import pytest
 from bot.core import Core
 from bot.domain import ChannelKind, ChannelRef, IncomingMessage, Role, UserRef
 from bot.replies import ReplyKind, bold, line, reply
+from tests.ahead import SATURDAY
 from tests.irc.bot import from_bot, irc_bot
 from tests.irc.client import IrcUser, IrcUsers, Message, unique_name
 from tests.irc.servers import Ngircd
@@ -169,6 +170,34 @@ async def test_a_long_list_in_a_channel_is_cut_short_and_whole_in_private(
             wire_safe(message)
         everyone = " ".join(m.text for m in lines)
         assert all(name in everyone for name in names)
+
+
+async def test_a_list_of_events_cut_short_in_a_channel_is_whole_when_asked_in_private(
+    ngircd: Ngircd, irc_users: IrcUsers, tmp_path: Path
+) -> None:
+    """The cut-short reply says to ask in private; there, `!events` lists the events of the
+    channels the person is in, so it is the same list, whole."""
+    channel = f"#{unique_name('talks')}"
+    async with irc_bot(ngircd, tmp_path, channels=(channel,), settings={"burst": 20}) as bot:
+        for number in range(1, 8):
+            starts = SATURDAY + timedelta(days=number)
+            await create_event(bot.core, channel, f"!newevent Talk {number} | {starts} 18:00")
+        fay = await irc_users.connect(ngircd, unique_name("fay"))
+        await fay.join(channel)
+        await fay.privmsg(channel, "!events")
+        shown = [await fay.wait_for(from_bot()) for _ in range(4)]
+        assert shown[-1].text == "… and 5 more lines: ask me in private (/msg gatherbot !events)"
+        await fay.assert_no_message(from_bot(), within=0.5)
+
+        await fay.privmsg("gatherbot", "!events")
+        whole = [await fay.wait_for(from_bot()) for _ in range(8)]
+        assert {message.target for message in whole} == {fay.nick}
+        texts = [message.text.replace("\x02", "") for message in whole]
+        assert texts[0] == f"Upcoming events in {channel} (7):"
+        assert [text.split(" · ")[0] for text in texts[1:]] == [
+            f"#{number} Talk {number}" for number in range(1, 8)
+        ]
+        await fay.assert_no_message(from_bot(), within=0.5)
 
 
 async def test_control_characters_in_user_text_never_become_irc_commands(
