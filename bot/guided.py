@@ -18,7 +18,7 @@ from bot.language.repeat import split_every
 from bot.replies import Line, Reply, ReplyKind, cmd, line, reply
 from bot.when import format_span
 from bot.when.recurrence import repeat_label
-from bot.when.series_start import check_series_start, newevent_example, resolve_first
+from bot.when.series_start import check_new_series, resolve_first
 
 EXPIRES_AFTER = timedelta(minutes=10)
 _NO_LIMIT = frozenset({"-", "none", "no", "unlimited", "0"})
@@ -94,13 +94,7 @@ class Drafts:
             first, repeat = split_every(text, "newevent") or (text, "")
             when = resolve_first(first, repeat, now=now, zone=ZoneInfo(draft.zone))
             if repeat:  # refused here, not once every other detail has been asked for
-                check_series_start(
-                    when,
-                    repeat,
-                    now=now,
-                    command="newevent",
-                    example=lambda instead: newevent_example(instead, repeat, read_in=draft.zone),
-                )
+                check_new_series(when, repeat, now=now, read_in=draft.zone)
             draft.when, draft.repeat, draft.step = first, repeat, Step.WHERE
             span = format_span(when.starts_at, when.ends_at, ZoneInfo(when.timezone))
             repeats = f", then {repeat_label(repeat)}" if repeat else ""

@@ -24,9 +24,9 @@ from bot.when import (
 )
 from bot.when.recurrence import names_its_days, occurrence_starts, repeat_label
 from bot.when.series_start import (
+    check_new_series,
     check_series_start,
     edit_example,
-    newevent_example,
     resolve_first,
 )
 from storage import UnitOfWork
@@ -64,13 +64,7 @@ async def create_event(
         zone_given=fields.tz is not None,
     )
     if repeat:
-        check_series_start(
-            when,
-            repeat,
-            now=now,
-            command="newevent",
-            example=lambda instead: newevent_example(instead, repeat, read_in=read_in.key),
-        )
+        check_new_series(when, repeat, now=now, read_in=read_in.key)
     person = await uow.people.upsert(organizer, now)
     row = EventRow(
         title=title,

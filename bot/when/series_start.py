@@ -97,7 +97,19 @@ def check_series_start(
     )
 
 
-def newevent_example(first: When, repeat: str, *, read_in: str) -> str:
+def check_new_series(first: When, repeat: str, *, now: datetime, read_in: str) -> None:
+    """``check_series_start`` for a new event: the example is the newevent to type, read in
+    ``read_in`` (the channel's zone)."""
+    check_series_start(
+        first,
+        repeat,
+        now=now,
+        command="newevent",
+        example=lambda instead: _newevent_example(instead, repeat, read_in=read_in),
+    )
+
+
+def _newevent_example(first: When, repeat: str, *, read_in: str) -> str:
     """`newevent ... | 2026-12-04 19:00-21:00 | repeat=FREQ=MONTHLY;BYDAY=1FR`, typed to be
     read in ``read_in`` (the channel's zone)."""
     zone = ZoneInfo(first.timezone)

@@ -19,9 +19,9 @@ from bot.language.repeat import parse_repeat
 from bot.when import When
 from bot.when.recurrence import names_its_days, rule_days, rule_starts
 from bot.when.series_start import (
+    check_new_series,
     check_series_start,
     edit_example,
-    newevent_example,
     resolve_first,
 )
 
@@ -93,15 +93,9 @@ def test_a_range_and_ends_keep_their_length_on_the_chosen_day() -> None:
 
 
 def check(when: When, repeat: str, now: datetime = NOW) -> str:
-    """The refusal check_series_start gives, with a newevent example ("" when none)."""
+    """The refusal check_new_series gives, with its newevent example ("" when none)."""
     try:
-        check_series_start(
-            when,
-            repeat,
-            now=now,
-            command="newevent",
-            example=lambda instead: newevent_example(instead, repeat, read_in="UTC"),
-        )
+        check_new_series(when, repeat, now=now, read_in="UTC")
     except UserError as error:
         return str(error)
     return ""
